@@ -1,0 +1,185 @@
+import { asHttpError, type HttpError } from "../http/HttpError";
+import { framing } from "./framing";
+import { heartbeat, type Heartbeat } from "./heartbeat";
+import { negotiate, type Format } from "./negotiate";
+
+/** What a producer is given. */
+export interface StreamContext {
+  /** Fires when the client leaves: pass it to every fetch, timer and model call. */
+  signal: AbortSignal;
+  /** Sends one record now (push style); throws once the stream has ended. */
+  send(value: unknown): void;
+}
+
+/**
+ * Makes a stream's records: an `async function*` whose yields are records, or an async function that calls
+ * `send`. What it returns becomes the end record's summary.
+ */
+export type Producer = (context: StreamContext) => AsyncIterable<unknown> | Promise<unknown>;
+
+export interface StreamOptions {
+  /** Names the route in the log line. */
+  route: string;
+  /** The framing when `Accept` names none of `text/event-stream`, `application/jsonl`, `application/x-ndjson`. */
+  format: Format;
+  /** Silence after which a heartbeat is written. */
+  heartbeatMs: number;
+  /** Keeps the producer's clean-up and the log line alive after the response is handed over. */
+  ctx?: ExecutionContext;
+}
+
+type Outcome = "complete" | "cancelled" | "error";
+
+const encoder = new TextEncoder();
+// Bytes the body may hold unread before an async-generator producer is paused.
+const HIGH_WATER_MARK = 64 * 1024;
+
+/**
+ * Runs a producer and streams its records in the format `Accept` picks. The response is returned once the first
+ * record is written, so an error thrown before that is still an HTTP status; an error after it becomes the error
+ * record. Every stream ends with the end record or the error record, and one log line.
+ */
+export async function streamResponse(request: Request, options: StreamOptions, producer: Producer): Promise<Response> {
+  const startedAt = Date.now();
+  const { format, contentType } = negotiate(request.headers.get("accept"), options.format);
+  const frame = framing(format);
+
+  const abort = new AbortController();
+  const leave = () => abort.abort(new DOMException("the client left", "AbortError"));
+  request.signal?.addEventListener("abort", leave, { once: true });
+  // One promise for the whole stream, so waiting on a record costs no listener per record.
+  const aborted = new Promise<never>((_, reject) =>
+    abort.signal.addEventListener("abort", () => reject(abort.signal.reason), { once: true }),
+  );
+  aborted.catch(() => {});
+
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  let drained: (() => void) | undefined;
+  const body = new ReadableStream<Uint8Array>(
+    {
+      start: (c) => void (controller = c),
+      pull: () => drained?.(),
+      cancel: leave,
+    },
+    { highWaterMark: HIGH_WATER_MARK, size: (chunk) => chunk.byteLength },
+  );
+
+  let records = 0;
+  let bytes = 0;
+  let firstAt: number | undefined;
+  let ended = false;
+  let beat: Heartbeat | undefined;
+  const opened = Promise.withResolvers<void>();
+
+  const write = (text: string) => {
+    if (text === "") return;
+    const chunk = encoder.encode(text);
+    controller.enqueue(chunk);
+    bytes += chunk.byteLength;
+    beat?.touch();
+    if (firstAt === undefined) {
+      firstAt = Date.now();
+      opened.resolve();
+      const ping = frame.ping;
+      if (ping && !ended) beat = heartbeat(options.heartbeatMs, () => write(ping));
+    }
+  };
+  const send = (value: unknown) => {
+    if (ended) throw new Error("send() after the stream ended");
+    write(frame.record(value));
+    records++;
+  };
+
+  let outcome: Outcome = "complete";
+  let failure: HttpError | undefined;
+  const run = async () => {
+    try {
+      const result = producer({ signal: abort.signal, send });
+      let summary: unknown;
+      if (isAsyncIterable(result)) {
+        const records = result[Symbol.asyncIterator]();
+        let finished = false;
+        try {
+          for (;;) {
+            const step = await Promise.race([records.next(), aborted]);
+            if (step.done) {
+              finished = true;
+              summary = step.value;
+              break;
+            }
+            send(step.value);
+            if ((controller.desiredSize ?? 1) <= 0) {
+              await Promise.race([new Promise<void>((resolve) => (drained = resolve)), aborted]);
+            }
+          }
+        } finally {
+          // As `for await` does on break: lets the generator run its `finally` (clear timers, abort fetches).
+          if (!finished) await records.return?.();
+        }
+      } else {
+        summary = await Promise.race([result, aborted]);
+      }
+      if (abort.signal.aborted) throw abort.signal.reason;
+      write(frame.end(summary));
+      ended = true;
+      controller.close();
+    } catch (error) {
+      ended = true;
+      if (abort.signal.aborted) {
+        outcome = "cancelled";
+        settle(() => controller.error(abort.signal.reason));
+      } else {
+        outcome = "error";
+        failure = asHttpError(error);
+        if (firstAt !== undefined) {
+          const record = frame.error({ message: failure.message, code: failure.code });
+          // Plain text has no error record: erroring the body makes the transfer fail rather than end cleanly.
+          settle(() => (record ? (write(record), controller.close()) : controller.error(error)));
+        }
+      }
+    } finally {
+      ended = true;
+      beat?.stop();
+      request.signal?.removeEventListener("abort", leave);
+      opened.resolve();
+      const status = failure && firstAt === undefined ? failure.status : 200;
+      console.log(
+        JSON.stringify({
+          msg: "stream ended",
+          route: options.route,
+          format,
+          outcome,
+          status,
+          records,
+          bytes,
+          ttfbMs: firstAt === undefined ? null : firstAt - startedAt,
+          durationMs: Date.now() - startedAt,
+        }),
+      );
+    }
+  };
+  const done = run();
+  options.ctx?.waitUntil(done);
+
+  await opened.promise;
+  if (failure && firstAt === undefined) throw failure;
+  return new Response(body, {
+    headers: {
+      "content-type": contentType,
+      "cache-control": "no-cache, no-transform",
+    },
+  });
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return typeof value === "object" && value !== null && Symbol.asyncIterator in value;
+}
+
+/** Runs a close or error on a body the client may already have cancelled, where it would throw. */
+function settle(action: () => void): void {
+  try {
+    action();
+  } catch {
+    // The body was cancelled: nobody is left to tell.
+  }
+}
