@@ -1,30 +1,36 @@
 const LINE_BREAK = /\r\n|\r|\n/g;
 
-/** Splits text that arrives in pieces into lines ending at LF, CRLF or CR; a line split across pieces waits for its end. */
+/**
+ * Splits text that arrives in pieces into lines ending at LF, CRLF or CR. Only new text is scanned and an
+ * unfinished line is kept as pieces, so a line of megabytes in small chunks costs linear time.
+ */
 export class LineDecoder {
-  #rest = "";
+  #pieces: string[] = [];
+  // The last piece ended with CR: an LF starting the next one is the rest of that CRLF.
+  #afterCR = false;
 
-  /** Returns the lines completed by this piece of text. */
+  /** Returns the lines this piece of text completes. */
   push(text: string): string[] {
-    const buffer = this.#rest + text;
     const lines: string[] = [];
-    let start = 0;
-    LINE_BREAK.lastIndex = 0;
-    for (let match; (match = LINE_BREAK.exec(buffer)); ) {
-      // A CR at the very end may be the first half of a CRLF split across pieces: wait for the next one.
-      if (match[0] === "\r" && match.index === buffer.length - 1) break;
-      lines.push(buffer.slice(start, match.index));
+    let start = this.#afterCR && text.startsWith("\n") ? 1 : 0;
+    if (text !== "") this.#afterCR = false;
+    LINE_BREAK.lastIndex = start;
+    for (let match; (match = LINE_BREAK.exec(text)); ) {
+      this.#pieces.push(text.slice(start, match.index));
+      lines.push(this.#pieces.join(""));
+      this.#pieces = [];
       start = LINE_BREAK.lastIndex;
+      if (match[0] === "\r" && start === text.length) this.#afterCR = true;
     }
-    this.#rest = buffer.slice(start);
+    if (start < text.length) this.#pieces.push(text.slice(start));
     return lines;
   }
 
   /** Returns what is left at the end of the input: a last line that had no line break, if any. */
   flush(): string[] {
-    const rest = this.#rest;
-    this.#rest = "";
-    if (rest === "") return [];
-    return [rest.endsWith("\r") ? rest.slice(0, -1) : rest];
+    const rest = this.#pieces.join("");
+    this.#pieces = [];
+    this.#afterCR = false;
+    return rest === "" ? [] : [rest];
   }
 }

@@ -114,7 +114,10 @@ export async function streamResponse(request: Request, options: StreamOptions, p
           }
         } finally {
           // As `for await` does on break: lets the generator run its `finally` (clear timers, abort fetches).
-          if (!finished) await records.return?.();
+          // After an abort it is not awaited: a generator stuck on I/O would hold the stream open for nobody.
+          const closing = finished ? undefined : records.return?.();
+          if (!abort.signal.aborted) await closing;
+          else closing?.catch(() => {});
         }
       } else {
         summary = await Promise.race([result, aborted]);

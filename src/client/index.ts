@@ -1,0 +1,8 @@
+// Readers for this template's streams, for the browser and Node alike.
+export { readSSE } from "./readSSE";
+export { readJSONL } from "./readJSONL";
+export { StreamError } from "./StreamError";
+
+// The layers beneath them: bytes -> lines -> events.
+export { readLines } from "./readLines";
+export { parseSSE, type ServerSentEvent } from "./parseSSE";

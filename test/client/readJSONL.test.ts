@@ -1,0 +1,78 @@
+import { describe, expect, it } from "vitest";
+import { readJSONL } from "../../src/client/readJSONL";
+import { StreamError } from "../../src/client/StreamError";
+import { encodeJSONL } from "../../src/streams/jsonl";
+import { cutBytes, drain, piecesOf, responseOf } from "../support/chunked";
+
+const END = encodeJSONL({ $done: { total: 2 } });
+
+describe("readJSONL", () => {
+  it("yields each record and returns the end record's summary", async () => {
+    const wire = encodeJSONL({ a: 1 }) + encodeJSONL([2, "two"]) + END;
+    const { values, result } = await drain(readJSONL(responseOf(piecesOf(wire, 1000)).response));
+    expect(values).toEqual([{ a: 1 }, [2, "two"]]);
+    expect(result).toEqual({ total: 2 });
+  });
+
+  it("decodes records and multi-byte characters split at every byte offset", async () => {
+    const records = [{ text: "héllo 👋🏽" }, { text: "世界\u2028\u2029" }];
+    const wire = records.map(encodeJSONL).join("") + END;
+    const length = new TextEncoder().encode(wire).length;
+    for (let offset = 0; offset <= length; offset++) {
+      const { values } = await drain(readJSONL(responseOf(cutBytes(wire, [offset])).response));
+      expect(values).toEqual(records);
+    }
+  });
+
+  it("reads CRLF line ends and skips blank lines", async () => {
+    const wire = '{"a":1}\r\n\r\n\n{"b":2}\r\n{"$done":{}}\r\n';
+    const { values } = await drain(readJSONL(responseOf(piecesOf(wire, 3)).response));
+    expect(values).toEqual([{ a: 1 }, { b: 2 }]);
+  });
+
+  it("treats a record that merely has a $done key among others as data", async () => {
+    const wire = encodeJSONL({ $done: 1, other: 2 }) + END;
+    const { values } = await drain(readJSONL(responseOf(piecesOf(wire, 100)).response));
+    expect(values).toEqual([{ $done: 1, other: 2 }]);
+  });
+
+  it("throws the error record's message and code after the records before it", async () => {
+    const wire = encodeJSONL({ a: 1 }) + encodeJSONL({ $error: { message: "part failed", code: "boom" } });
+    const seen: unknown[] = [];
+    const error = await (async () => {
+      for await (const record of readJSONL(responseOf(piecesOf(wire, 5)).response)) seen.push(record);
+    })().catch((e: unknown) => e);
+    expect(seen).toEqual([{ a: 1 }]);
+    expect(error).toBeInstanceOf(StreamError);
+    expect(error).toMatchObject({ message: "part failed", code: "boom" });
+  });
+
+  it("throws when the stream is cut before its end record, instead of returning short", async () => {
+    const wire = encodeJSONL({ a: 1 }) + '{"b":';
+    await expect(drain(readJSONL(responseOf(piecesOf(wire, 4)).response))).rejects.toMatchObject({ code: "cut" });
+    await expect(drain(readJSONL(responseOf(piecesOf(encodeJSONL({ a: 1 }), 4)).response))).rejects.toMatchObject({
+      code: "cut",
+    });
+  });
+
+  it("throws on a line that is not JSON when more lines follow it", async () => {
+    const wire = "not json\n" + encodeJSONL({ a: 1 }) + END;
+    await expect(drain(readJSONL(responseOf(piecesOf(wire, 4)).response))).rejects.toMatchObject({
+      code: "bad_record",
+    });
+  });
+
+  it("throws an error response's message, code and status before reading any record", async () => {
+    const response = Response.json({ error: { message: "count must be…", code: "bad_request" } }, { status: 400 });
+    await expect(drain(readJSONL(response))).rejects.toMatchObject({ status: 400, code: "bad_request" });
+  });
+
+  it("cancels the body when the loop is left early, which aborts the request", async () => {
+    const { response, cancelled } = responseOf(piecesOf(encodeJSONL(1) + encodeJSONL(2) + END, 2));
+    for await (const record of readJSONL(response)) {
+      expect(record).toBe(1);
+      break;
+    }
+    await cancelled;
+  });
+});
