@@ -170,6 +170,9 @@ export async function streamResponse(request: Request, options: StreamOptions, p
     headers: {
       "content-type": contentType,
       "cache-control": "no-cache, no-transform",
+      // Marks the body as not to be compressed: wrangler dev gzips text/plain for clients that accept it, and
+      // then delivers the whole stream at once at the end.
+      "content-encoding": "identity",
     },
   });
 }
