@@ -8,7 +8,7 @@ export interface Heartbeat {
 /** Starts a heartbeat. One timer per stream, re-armed lazily, so a write costs a clock read rather than a timer. */
 export function heartbeat(ms: number, onIdle: () => void): Heartbeat {
   let last = Date.now();
-  let timer: ReturnType<typeof setTimeout> | null = null;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const arm = (delay: number) => {
     timer = setTimeout(() => {
       const idle = Date.now() - last;
@@ -26,6 +26,6 @@ export function heartbeat(ms: number, onIdle: () => void): Heartbeat {
     touch: () => {
       last = Date.now();
     },
-    stop: () => clearTimeout(timer),
+    stop: () => timer !== undefined && clearTimeout(timer),
   };
 }
