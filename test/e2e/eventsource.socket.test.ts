@@ -1,10 +1,9 @@
 import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { EventSource } from "eventsource";
-import type { TestHarness } from "wrangler";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeSSE } from "../../src/streams/sse";
-import { startWorker } from "./harness";
+import { useWorker } from "./harness";
 
 const TEXT = "héllo 👋🏽 世界";
 const BIG = "0123456789abcdef👋".repeat(262_144); // 20 bytes each: 5 MiB
@@ -54,20 +53,15 @@ function collect(url: string): Promise<MessageEvent[]> {
   });
 }
 
-let worker: TestHarness;
-let workerUrl: URL;
+const worker = useWorker();
 let upstream: Server;
 let upstreamUrl: string;
 
 beforeAll(async () => {
-  ({ server: worker, url: workerUrl } = await startWorker());
   upstream = await sseServer();
   upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
 });
-afterAll(async () => {
-  await worker?.close();
-  upstream?.close();
-});
+afterAll(() => upstream?.close());
 
 describe("the SSE encoder's bytes read by the eventsource client over a socket", () => {
   it("an emoji cut at every byte offset arrives intact", async () => {
@@ -84,7 +78,7 @@ describe("the SSE encoder's bytes read by the eventsource client over a socket",
   });
 
   it("the Worker's ticker is read event by event, with increasing ids", async () => {
-    const source = new EventSource(new URL("/api/ticker", workerUrl).href);
+    const source = new EventSource(new URL("/api/ticker", worker.url).href);
     const ticks = await new Promise<MessageEvent[]>((resolve, reject) => {
       const seen: MessageEvent[] = [];
       source.onmessage = (event) => seen.push(event) === 5 && resolve(seen);

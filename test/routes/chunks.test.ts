@@ -1,6 +1,7 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { readLines } from "../../src/client/readLines";
+import { chunkTimes } from "../support/chunkTimes";
 
 const worker = exports.default;
 
@@ -17,12 +18,7 @@ describe("GET /api/chunks", () => {
 
   it("sends the first chunk before the generator has made the last", async () => {
     const response = await worker.fetch("http://worker/api/chunks?count=4&interval=100");
-    const lines = readLines(response.body!);
-    const first = (await lines.next()).value!;
-    const firstReadAt = Date.now();
-    const rest: string[] = [];
-    for await (const line of lines) rest.push(line);
-    const lastMadeAt = Date.parse(rest.at(-1)!.split(" ")[2]!);
+    const { first, firstReadAt, lastMadeAt } = await chunkTimes(response.body!);
     expect(first).toMatch(/^chunk 1\/4 /);
     expect(firstReadAt).toBeLessThan(lastMadeAt);
   });
