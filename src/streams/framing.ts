@@ -43,6 +43,11 @@ export function framing(format: Format): Framing {
         ping: "\n",
       };
     case "text":
-      return { record: String, end: () => "", error: () => undefined, ping: undefined };
+      return { record: textRecord, end: () => "", error: () => undefined, ping: undefined };
   }
+}
+
+function textRecord(value: unknown): string {
+  if (typeof value !== "string") throw new TypeError(`a plain-text record must be a string, got ${typeof value}`);
+  return value;
 }

@@ -97,11 +97,11 @@ export async function streamResponse(request: Request, options: StreamOptions, p
       const result = producer({ signal: abort.signal, send });
       let summary: unknown;
       if (isAsyncIterable(result)) {
-        const records = result[Symbol.asyncIterator]();
+        const iterator = result[Symbol.asyncIterator]();
         let finished = false;
         try {
           for (;;) {
-            const step = await Promise.race([records.next(), aborted]);
+            const step = await Promise.race([iterator.next(), aborted]);
             if (step.done) {
               finished = true;
               summary = step.value;
@@ -115,7 +115,7 @@ export async function streamResponse(request: Request, options: StreamOptions, p
         } finally {
           // As `for await` does on break: lets the generator run its `finally` (clear timers, abort fetches).
           // After an abort it is not awaited: a generator stuck on I/O would hold the stream open for nobody.
-          const closing = finished ? undefined : records.return?.();
+          const closing = finished ? undefined : iterator.return?.();
           if (!abort.signal.aborted) await closing;
           else closing?.catch(() => {});
         }

@@ -149,6 +149,14 @@ describe("streamResponse", () => {
     expect(await response.text()).toBe('1\n{"$error":{"message":"internal error","code":"internal_error"}}\n');
   });
 
+  it("refuses a plain-text record that is not a string instead of writing [object Object]", async () => {
+    const response = await streamResponse(request(), { ...options, format: "text" }, async function* () {
+      yield "a\n";
+      yield { not: "text" };
+    });
+    await expect(response.text()).rejects.toThrow();
+  });
+
   it("writes a heartbeat comment when the producer is silent for the heartbeat interval", async () => {
     const held = gate();
     const response = await streamResponse(request(), { ...options, heartbeatMs: 20 }, async function* () {
