@@ -7,7 +7,13 @@ export default defineConfig({
       {
         // Fast: the Worker and the toolkit inside workerd (Miniflare), called without sockets.
         plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" } })],
-        test: { name: "workers", include: ["test/**/*.test.ts"], exclude: ["test/e2e/**"] },
+        test: {
+          name: "workers",
+          include: ["test/**/*.test.ts"],
+          exclude: ["test/e2e/**"],
+          // The fake OpenAI upstream runs in Node; the Worker under test reaches it on 127.0.0.1.
+          globalSetup: ["test/node/globalSetup.ts"],
+        },
       },
       {
         // Real sockets: the Worker served on 127.0.0.1 by wrangler's test harness, driven from Node.

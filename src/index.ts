@@ -2,7 +2,9 @@ import { AutoRouter } from "itty-router";
 import { errorResponse } from "./http/errorResponse";
 import { routeNotFound } from "./http/routeNotFound";
 import { withSecurityHeaders } from "./http/withSecurityHeaders";
+import { chat } from "./routes/chat";
 import { chunks } from "./routes/chunks";
+import { chatCompletions, listModels } from "./routes/openaiGateway";
 import { ticker } from "./routes/ticker";
 
 const router = AutoRouter({ catch: errorResponse, finally: [withSecurityHeaders] });
@@ -11,6 +13,12 @@ router
   // Streams that run with no network and no secrets
   .get("/api/ticker", ticker)
   .get("/api/chunks", chunks)
+
+  // The model: chat over SSE, and an OpenAI-compatible gateway (bearer auth and rate limit when configured)
+  .get("/api/chat", chat)
+  .post("/api/chat", chat)
+  .post("/v1/chat/completions", chatCompletions)
+  .get("/v1/models", listModels)
 
   // Everything else: 405 with Allow for a known path, else 404
   .all("*", routeNotFound(router.routes));

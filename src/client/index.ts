@@ -4,5 +4,5 @@ export { readJSONL } from "./readJSONL";
 export { StreamError } from "./StreamError";
 
 // The layers beneath them: bytes -> lines -> events.
-export { readLines } from "./readLines";
-export { parseSSE, type ServerSentEvent } from "./parseSSE";
+export { readLines } from "../streams/readLines";
+export { parseSSE, type ServerSentEvent } from "../streams/parseSSE";

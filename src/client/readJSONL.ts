@@ -1,5 +1,5 @@
 import { okBody } from "./okBody";
-import { readLines } from "./readLines";
+import { readLines } from "../streams/readLines";
 import { badRecordError, cutError, StreamError } from "./StreamError";
 
 /**

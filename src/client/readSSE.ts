@@ -1,6 +1,6 @@
 import { okBody } from "./okBody";
-import { parseSSE } from "./parseSSE";
-import { readLines } from "./readLines";
+import { parseSSE } from "../streams/parseSSE";
+import { readLines } from "../streams/readLines";
 import { badRecordError, cutError, StreamError } from "./StreamError";
 
 /**

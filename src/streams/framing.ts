@@ -21,7 +21,8 @@ export interface Framing {
 
 /**
  * The framing of one stream. The end and error records are reserved in every format:
- * SSE `event: done` / `event: error`; JSON Lines `{"$done": …}` / `{"$error": {"message", "code"}}`.
+ * SSE `event: done` / `event: error`; JSON Lines `{"$done": …}` / `{"$error": {"message", "code"}}`;
+ * OpenAI's `data: [DONE]` / `data: {"error": {…}}`, which its SDK throws as an APIError.
  */
 export function framing(format: Format): Framing {
   switch (format) {
@@ -41,6 +42,13 @@ export function framing(format: Format): Framing {
         error: (error) => encodeJSONL({ $error: error }),
         // A blank line: readers skip it (the NDJSON spec allows them to), and it keeps idle connections open.
         ping: "\n",
+      };
+    case "openai":
+      return {
+        record: (value) => encodeSSE({ data: stringifyLine(value) }),
+        end: () => encodeSSE({ data: "[DONE]" }),
+        error: (error) => encodeSSE({ data: stringifyLine({ error: { ...error, type: "server_error" } }) }),
+        ping: encodeSSE({ comment: "ping" }),
       };
     case "text":
       return { record: textRecord, end: () => "", error: () => undefined, ping: undefined };

@@ -1,5 +1,8 @@
-/** How a stream's records are framed on the wire. */
-export type Format = "sse" | "jsonl" | "text";
+/**
+ * How a stream's records are framed on the wire. `openai` is OpenAI's own SSE framing (`data: {…}` … `data: [DONE]`)
+ * for the OpenAI-compatible gateway: its clients expect exactly that, so `Accept` never changes it.
+ */
+export type Format = "sse" | "jsonl" | "text" | "openai";
 
 /** The framing and content type chosen for one response. */
 export interface Negotiated {
@@ -18,10 +21,12 @@ const FALLBACK_TYPE: Record<Format, string> = {
   // JSON Lines as text/plain when not asked for by name, so a browser shows it instead of downloading it.
   jsonl: "text/plain; charset=utf-8",
   text: "text/plain; charset=utf-8",
+  openai: "text/event-stream",
 };
 
 /** Picks the framing from `Accept`: the named stream type with the highest q, else the route's own default. */
 export function negotiate(accept: string | null, fallback: Format): Negotiated {
+  if (fallback === "openai") return { format: fallback, contentType: FALLBACK_TYPE.openai };
   let best: { type: string; q: number } | undefined;
   for (const range of (accept ?? "").split(",")) {
     const [type = "", ...params] = range.split(";").map((s) => s.trim().toLowerCase());

@@ -1,6 +1,6 @@
 import { asHttpError, type HttpError } from "../http/HttpError";
 import { framing } from "./framing";
-import { heartbeat, type Heartbeat } from "./heartbeat";
+import { idleTimer, type IdleTimer } from "./idleTimer";
 import { negotiate, type Format } from "./negotiate";
 
 /** What a producer is given. */
@@ -68,7 +68,7 @@ export async function streamResponse(request: Request, options: StreamOptions, p
   let bytes = 0;
   let firstAt: number | undefined;
   let ended = false;
-  let beat: Heartbeat | undefined;
+  let beat: IdleTimer | undefined;
   const opened = Promise.withResolvers<void>();
 
   const write = (text: string) => {
@@ -81,7 +81,7 @@ export async function streamResponse(request: Request, options: StreamOptions, p
       firstAt = Date.now();
       opened.resolve();
       const ping = frame.ping;
-      if (ping && !ended) beat = heartbeat(options.heartbeatMs, () => write(ping));
+      if (ping && !ended) beat = idleTimer(options.heartbeatMs, () => write(ping));
     }
   };
   const send = (value: unknown) => {

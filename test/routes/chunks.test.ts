@@ -1,6 +1,6 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { readLines } from "../../src/client/readLines";
+import { readLines } from "../../src/streams/readLines";
 import { chunkTimes } from "../support/chunkTimes";
 
 const worker = exports.default;

@@ -1,5 +1,5 @@
 import { createExecutionContext } from "cloudflare:test";
-import { exports } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import entry from "../../src/index";
 
@@ -32,7 +32,7 @@ describe("bad configuration", () => {
   it("answers with a 500 that names the variable", async () => {
     const response = await entry.fetch(
       new Request("http://worker/api/ticker"),
-      { HEARTBEAT_MS: "soon" },
+      { ...env, HEARTBEAT_MS: "soon" },
       createExecutionContext(),
     );
     expect(response.status).toBe(500);

@@ -1,4 +1,4 @@
-import { readLines } from "../../src/client/readLines";
+import { readLines } from "../../src/streams/readLines";
 
 /**
  * Reads an /api/chunks body: when the first line was read here, and when the Worker says it made the last one.

@@ -1,4 +1,4 @@
-import { LineDecoder } from "../streams/LineDecoder";
+import { LineDecoder } from "./LineDecoder";
 
 /**
  * Decodes a byte stream into lines: characters split across chunks are joined, and LF, CRLF and CR all end a line.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseSSE, type ServerSentEvent } from "../../src/client/parseSSE";
+import { parseSSE, type ServerSentEvent } from "../../src/streams/parseSSE";
 
 async function parse(lines: string[]): Promise<ServerSentEvent[]> {
   const events: ServerSentEvent[] = [];

@@ -1,12 +1,12 @@
-/** A timer that calls `onIdle` whenever nothing was written for `ms`. */
-export interface Heartbeat {
-  /** Records a write; cheap enough to call for every event. */
+/** A timer that calls `onIdle` whenever nothing was touched for `ms`: heartbeats, and watchdogs on upstreams. */
+export interface IdleTimer {
+  /** Records activity; cheap enough to call for every event. */
   touch(): void;
   stop(): void;
 }
 
-/** Starts a heartbeat. One timer per stream, re-armed lazily, so a write costs a clock read rather than a timer. */
-export function heartbeat(ms: number, onIdle: () => void): Heartbeat {
+/** Starts an idle timer. One timer, re-armed lazily, so activity costs a clock read rather than a new timer. */
+export function idleTimer(ms: number, onIdle: () => void): IdleTimer {
   let last = Date.now();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const arm = (delay: number) => {

@@ -1,0 +1,28 @@
+import { HttpError } from "./HttpError";
+
+/** Reads a JSON request body of at most `maxBytes`: 415 if it is not JSON, 413 as soon as it is too large. */
+export async function readJSON(request: Request, maxBytes: number): Promise<unknown> {
+  const type = request.headers.get("content-type") ?? "";
+  if (!/^application\/json\b/i.test(type)) {
+    throw new HttpError(415, "unsupported_media_type", "the body must be application/json");
+  }
+  const tooLarge = () => new HttpError(413, "body_too_large", `the body must be at most ${maxBytes} bytes`);
+  if (Number(request.headers.get("content-length") ?? 0) > maxBytes) throw tooLarge();
+  const reader = request.body?.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (let step = await reader?.read(); step && !step.done; step = await reader!.read()) {
+    size += step.value.byteLength;
+    if (size > maxBytes) {
+      await reader!.cancel();
+      throw tooLarge();
+    }
+    chunks.push(step.value);
+  }
+  const text = new TextDecoder().decode(await new Blob(chunks).arrayBuffer());
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HttpError(400, "bad_json", "the body is not valid JSON");
+  }
+}

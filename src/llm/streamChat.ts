@@ -1,0 +1,106 @@
+import type OpenAI from "openai";
+import { HttpError } from "../http/HttpError";
+import { idleTimer, type IdleTimer } from "../streams/idleTimer";
+import { parseSSE } from "../streams/parseSSE";
+import { readLines } from "../streams/readLines";
+import { upstreamError } from "./upstreamError";
+
+/** One message of a chat. */
+export interface ChatMessage {
+  role: "system" | "user" | "assistant";
+  content: string;
+}
+
+/** What is sent upstream. */
+export interface ChatParams {
+  model: string;
+  messages: ChatMessage[];
+  max_tokens: number;
+  temperature?: number;
+  top_p?: number;
+}
+
+/** How an answer ended: the end record's summary. */
+export interface ChatSummary {
+  finish_reason: string | null;
+  usage: OpenAI.CompletionUsage | null;
+}
+
+export interface ChatLimits {
+  /** Fires when our client leaves: the upstream request is aborted with it. */
+  signal: AbortSignal;
+  /** Upstream silent this long before the first token: 504. */
+  firstTokenMs: number;
+  /** Upstream silent this long between tokens: 504. */
+  idleMs: number;
+}
+
+interface Chunk {
+  choices?: { delta?: { content?: string | null }; finish_reason?: string | null }[];
+  usage?: OpenAI.CompletionUsage | null;
+  error?: unknown;
+}
+
+/**
+ * Streams a chat completion's text deltas from an OpenAI-compatible upstream and returns how it ended.
+ * The SDK sends the request (auth, base URL, status errors); its raw body is decoded here, with the same decoder as
+ * the client helpers, because the SDK's own iterator ends quietly on a stream cut before `data: [DONE]`.
+ * Timeouts, aborts and upstream faults become HttpErrors (see upstreamError).
+ */
+export async function* streamChat(client: OpenAI, params: ChatParams, limits: ChatLimits): AsyncGenerator<string, ChatSummary> {
+  const upstream = new AbortController();
+  const leave = () => upstream.abort(limits.signal.reason);
+  limits.signal.addEventListener("abort", leave, { once: true });
+  let timeout: HttpError | undefined;
+  const expire = (message: string) => () => {
+    timeout = new HttpError(504, "upstream_timeout", message);
+    upstream.abort(timeout);
+  };
+  let watchdog: IdleTimer = idleTimer(limits.firstTokenMs, expire("the model sent no first token in time"));
+  const summary: ChatSummary = { finish_reason: null, usage: null };
+  let first = true;
+  let finished = false;
+  try {
+    const response = await client.chat.completions
+      .create({ ...params, stream: true, stream_options: { include_usage: true } }, { signal: upstream.signal })
+      .asResponse();
+    for await (const { data } of parseSSE(readLines(response.body!))) {
+      if (data === "[DONE]") {
+        finished = true;
+        break;
+      }
+      const chunk = parseChunk(data);
+      if (chunk.error) throw new HttpError(502, "upstream_error", "the model provider failed mid-answer");
+      if (chunk.usage) summary.usage = chunk.usage;
+      const choice = chunk.choices?.[0];
+      if (choice?.finish_reason) summary.finish_reason = choice.finish_reason;
+      const content = choice?.delta?.content;
+      if (!content) continue;
+      if (first) {
+        first = false;
+        watchdog.stop();
+        watchdog = idleTimer(limits.idleMs, expire("the model went silent mid-answer"));
+      } else {
+        watchdog.touch();
+      }
+      yield content;
+    }
+  } catch (error) {
+    throw timeout ?? upstreamError(error);
+  } finally {
+    watchdog.stop();
+    limits.signal.removeEventListener("abort", leave);
+    // Leaving early (the client went away) or failing: make sure the upstream request stops too.
+    if (!finished) upstream.abort();
+  }
+  if (!finished) throw new HttpError(502, "upstream_cut", "the model's answer was cut off");
+  return summary;
+}
+
+function parseChunk(data: string): Chunk {
+  try {
+    return JSON.parse(data) as Chunk;
+  } catch {
+    throw new HttpError(502, "upstream_malformed", "the model provider sent a malformed chunk");
+  }
+}

@@ -1,0 +1,78 @@
+import type { IRequest } from "itty-router";
+import { readConfig } from "../config";
+import { readJSON } from "../http/readJSON";
+import { admitChat, chatBodyLimit } from "../llm/admitChat";
+import { chatParams, type ChatRequestBody } from "../llm/chatParams";
+import { modelClient } from "../llm/modelClient";
+import { streamChat, type ChatSummary } from "../llm/streamChat";
+import { streamResponse } from "../streams/streamResponse";
+
+interface CompletionsBody extends ChatRequestBody {
+  stream?: unknown;
+  stream_options?: { include_usage?: unknown };
+}
+
+/**
+ * POST /v1/chat/completions: OpenAI's API, so any OpenAI client can use this Worker as its base URL. The caller's
+ * bearer is checked against API_TOKEN and never forwarded: the upstream sees only the Worker's own key.
+ */
+export async function chatCompletions(request: IRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
+  const config = await admitChat(request, env);
+  const body = (await readJSON(request, chatBodyLimit(config))) as CompletionsBody;
+  const params = chatParams(body, config);
+  const client = modelClient(config);
+  const limits = { firstTokenMs: config.firstTokenMs, idleMs: config.idleMs };
+  const base = { id: `chatcmpl-${crypto.randomUUID()}`, created: Math.floor(Date.now() / 1000), model: params.model };
+
+  if (body.stream !== true) {
+    // The same streamed upstream call, gathered: one code path for timeouts, aborts and faults.
+    const tokens = streamChat(client, params, { ...limits, signal: request.signal });
+    let content = "";
+    let step: IteratorResult<string, ChatSummary>;
+    while (!(step = await tokens.next()).done) content += step.value;
+    const { finish_reason, usage } = step.value;
+    const message = { role: "assistant", content };
+    return Response.json({ ...base, object: "chat.completion", choices: [{ index: 0, message, finish_reason }], usage });
+  }
+
+  const chunk = (delta: object, finish_reason: string | null = null) => ({
+    ...base,
+    object: "chat.completion.chunk",
+    choices: [{ index: 0, delta, finish_reason }],
+  });
+  const { heartbeatMs } = readConfig(env);
+  return streamResponse(request, { route: "/v1/chat/completions", format: "openai", heartbeatMs, ctx }, async function* ({ signal }) {
+    let first = true;
+    const summary = yield* mapYields(streamChat(client, params, { ...limits, signal }), (content) => {
+      // The role rides on the first token: an empty role-only chunk would send the headers before a token exists.
+      const delta = first ? { role: "assistant", content } : { content };
+      first = false;
+      return chunk(delta);
+    });
+    yield chunk({}, summary.finish_reason);
+    if (body.stream_options?.include_usage) yield { ...base, object: "chat.completion.chunk", choices: [], usage: summary.usage };
+  });
+}
+
+/** GET /v1/models: the models callers may ask for. */
+export async function listModels(request: IRequest, env: Env): Promise<Response> {
+  const { models } = await admitChat(request, env);
+  return Response.json({ object: "list", data: models.map((id) => ({ id, object: "model", created: 0, owned_by: "edge-streams" })) });
+}
+
+/** Maps each value a generator yields, keeping its return value; leaving early closes the source too. */
+async function* mapYields<T, U, R>(source: AsyncGenerator<T, R>, map: (value: T) => U): AsyncGenerator<U, R> {
+  let done = false;
+  try {
+    for (;;) {
+      const step = await source.next();
+      if (step.done) {
+        done = true;
+        return step.value;
+      }
+      yield map(step.value);
+    }
+  } finally {
+    if (!done) await source.return(undefined as R);
+  }
+}

@@ -1,0 +1,33 @@
+import { createExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { inject } from "vitest";
+import entry from "../../src/index";
+
+let clients = 0;
+
+/** Calls the Worker's fetch handler with its env plus `vars`, as a new client (its own rate-limit key). */
+export function callWorker(path: string, init: RequestInit = {}, vars: Partial<Env> = {}): Promise<Response> {
+  const request = new Request(`http://worker${path}`, init);
+  if (!request.headers.has("cf-connecting-ip")) request.headers.set("cf-connecting-ip", `198.51.100.${++clients % 250}`);
+  return entry.fetch(request, { ...env, ...vars }, createExecutionContext());
+}
+
+/** The vars that point the Worker at the fake upstream in one of its modes, with short timeouts. */
+export function upstream(mode: string): Partial<Env> {
+  return {
+    OPENAI_API_KEY: "sk-test-secret",
+    OPENAI_BASE_URL: `${inject("fakeOpenAI")}/${mode}/v1`,
+    CHAT_FIRST_TOKEN_TIMEOUT_MS: "400",
+    CHAT_IDLE_TIMEOUT_MS: "400",
+  };
+}
+
+/** What the fake upstream has seen, newest last. */
+export async function upstreamRequests(): Promise<{ path: string; authorization?: string; tokensSent: number }[]> {
+  return (await fetch(`${inject("fakeOpenAI")}/_requests`)).json();
+}
+
+/** A JSON POST. */
+export function postJSON(body: unknown, headers: Record<string, string> = {}): RequestInit {
+  return { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) };
+}

@@ -1,0 +1,7 @@
+// The value test/node/globalSetup.ts provides to the workerd tests.
+declare module "vitest" {
+  export interface ProvidedContext {
+    fakeOpenAI: string;
+  }
+}
+export {};
