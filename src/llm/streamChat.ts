@@ -64,7 +64,7 @@ export async function* streamChat(client: OpenAI, params: ChatParams, limits: Ch
     const response = await client.chat.completions
       .create({ ...params, stream: true, stream_options: { include_usage: true } }, { signal: upstream.signal })
       .asResponse();
-    for await (const { data } of parseSSE(readLines(response.body!))) {
+    for await (const { data } of parseSSE(readLines(response.body!, upstream.signal))) {
       if (data === "[DONE]") {
         finished = true;
         break;

@@ -7,14 +7,18 @@ export interface ServedWorker {
   url: URL;
 }
 
+/** Test-only vars and secrets for the Worker; a function when they depend on something started in a beforeAll. */
+type Overrides = { vars?: Record<string, string>; secrets?: Record<string, string> };
+
 /**
  * Serves the Worker for the tests of one file with wrangler's test harness, on a real 127.0.0.1 socket and a port
  * the harness picks itself; closed after them.
  */
-export function useWorker(vars: Record<string, string> = {}): ServedWorker {
+export function useWorker(overrides: Overrides | (() => Overrides) = {}): ServedWorker {
   const worker = {} as ServedWorker;
   beforeAll(async () => {
-    worker.server = createTestHarness({ workers: [{ configPath: "./wrangler.toml", vars }] });
+    const { vars, secrets } = typeof overrides === "function" ? overrides() : overrides;
+    worker.server = createTestHarness({ workers: [{ configPath: "./wrangler.toml", vars, secrets }] });
     worker.url = (await worker.server.listen()).url;
   });
   afterAll(() => worker.server?.close());
