@@ -6,3 +6,4 @@ export { StreamError } from "./StreamError";
 // The layers beneath them: bytes -> lines -> events.
 export { readLines } from "../streams/readLines";
 export { parseSSE, type ServerSentEvent } from "../streams/parseSSE";
+export { SSEDecoder } from "../streams/SSEDecoder";

@@ -1,8 +1,8 @@
 import type OpenAI from "openai";
 import { HttpError } from "../http/HttpError";
 import { idleTimer, type IdleTimer } from "../streams/idleTimer";
-import { parseSSE } from "../streams/parseSSE";
-import { readLines } from "../streams/readLines";
+import { readText } from "../streams/readText";
+import { SSEDecoder } from "../streams/SSEDecoder";
 import { upstreamError } from "./upstreamError";
 
 /** One message of a chat. */
@@ -42,12 +42,18 @@ interface Chunk {
 }
 
 /**
- * Streams a chat completion's text deltas from an OpenAI-compatible upstream and returns how it ended.
- * The SDK sends the request (auth, base URL, status errors); its raw body is decoded here, with the same decoder as
- * the client helpers, because the SDK's own iterator ends quietly on a stream cut before `data: [DONE]`.
- * Timeouts, aborts and upstream faults become HttpErrors (see upstreamError).
+ * Relays a chat completion from an OpenAI-compatible upstream: calls `onToken` with each text delta as it arrives and
+ * resolves with how the answer ended. The SDK sends the request (auth, base URL, status errors); its raw body is
+ * decoded here, because the SDK's own iterator ends quietly on a stream cut before `data: [DONE]` and spends a
+ * promise chain on every token. Here each network read is decoded in one synchronous pass, so the tokens that arrive
+ * together cost one await and leave in one write. Timeouts, aborts and upstream faults become HttpErrors.
  */
-export async function* streamChat(client: OpenAI, params: ChatParams, limits: ChatLimits): AsyncGenerator<string, ChatSummary> {
+export async function streamChat(
+  client: OpenAI,
+  params: ChatParams,
+  limits: ChatLimits,
+  onToken: (content: string) => void,
+): Promise<ChatSummary> {
   const upstream = new AbortController();
   const leave = () => upstream.abort(limits.signal.reason);
   limits.signal.addEventListener("abort", leave, { once: true });
@@ -64,26 +70,28 @@ export async function* streamChat(client: OpenAI, params: ChatParams, limits: Ch
     const response = await client.chat.completions
       .create({ ...params, stream: true, stream_options: { include_usage: true } }, { signal: upstream.signal })
       .asResponse();
-    for await (const { data } of parseSSE(readLines(response.body!, upstream.signal))) {
-      if (data === "[DONE]") {
-        finished = true;
-        break;
+    const events = new SSEDecoder();
+    reading: for await (const text of readText(response.body!, upstream.signal)) {
+      for (const { data } of events.push(text)) {
+        if (data === "[DONE]") {
+          finished = true;
+          break reading;
+        }
+        const chunk = parseChunk(data);
+        if (chunk.error) throw new HttpError(502, "upstream_error", "the model provider failed mid-answer");
+        if (chunk.usage) summary.usage = chunk.usage;
+        const choice = chunk.choices?.[0];
+        if (choice?.finish_reason) summary.finish_reason = choice.finish_reason;
+        const content = choice?.delta?.content;
+        if (!content) continue;
+        if (first) {
+          first = false;
+          watchdog.stop();
+          watchdog = idleTimer(limits.idleMs, expire("the model went silent mid-answer"));
+        }
+        onToken(content);
       }
-      const chunk = parseChunk(data);
-      if (chunk.error) throw new HttpError(502, "upstream_error", "the model provider failed mid-answer");
-      if (chunk.usage) summary.usage = chunk.usage;
-      const choice = chunk.choices?.[0];
-      if (choice?.finish_reason) summary.finish_reason = choice.finish_reason;
-      const content = choice?.delta?.content;
-      if (!content) continue;
-      if (first) {
-        first = false;
-        watchdog.stop();
-        watchdog = idleTimer(limits.idleMs, expire("the model went silent mid-answer"));
-      } else {
-        watchdog.touch();
-      }
-      yield content;
+      watchdog.touch();
     }
   } catch (error) {
     throw timeout ?? upstreamError(error);
@@ -93,6 +101,7 @@ export async function* streamChat(client: OpenAI, params: ChatParams, limits: Ch
     // Leaving early (the client went away) or failing: make sure the upstream request stops too.
     if (!finished) upstream.abort();
   }
+  if (limits.signal.aborted) throw limits.signal.reason;
   if (!finished) throw new HttpError(502, "upstream_cut", "the model's answer was cut off");
   return summary;
 }

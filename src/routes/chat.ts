@@ -18,8 +18,8 @@ export async function chat(request: IRequest, env: Env, ctx: ExecutionContext): 
   const params = chatParams(body as ChatRequestBody, config);
   const client = modelClient(config);
   const { heartbeatMs } = readConfig(env);
-  return streamResponse(request, { route: "/api/chat", format: "sse", heartbeatMs, ctx }, ({ signal }) =>
-    streamChat(client, params, { signal, firstTokenMs: config.firstTokenMs, idleMs: config.idleMs }),
+  return streamResponse(request, { route: "/api/chat", format: "sse", heartbeatMs, ctx }, ({ signal, send }) =>
+    streamChat(client, params, { signal, firstTokenMs: config.firstTokenMs, idleMs: config.idleMs }, send),
   );
 }
 

@@ -4,7 +4,7 @@ import { readJSON } from "../http/readJSON";
 import { admitChat, chatBodyLimit } from "../llm/admitChat";
 import { chatParams, type ChatRequestBody } from "../llm/chatParams";
 import { modelClient } from "../llm/modelClient";
-import { streamChat, type ChatSummary } from "../llm/streamChat";
+import { streamChat } from "../llm/streamChat";
 import { streamResponse } from "../streams/streamResponse";
 
 interface CompletionsBody extends ChatRequestBody {
@@ -26,11 +26,10 @@ export async function chatCompletions(request: IRequest, env: Env, ctx: Executio
 
   if (body.stream !== true) {
     // The same streamed upstream call, gathered: one code path for timeouts, aborts and faults.
-    const tokens = streamChat(client, params, { ...limits, signal: request.signal });
     let content = "";
-    let step: IteratorResult<string, ChatSummary>;
-    while (!(step = await tokens.next()).done) content += step.value;
-    const { finish_reason, usage } = step.value;
+    const { finish_reason, usage } = await streamChat(client, params, { ...limits, signal: request.signal }, (token) => {
+      content += token;
+    });
     const message = { role: "assistant", content };
     return Response.json({ ...base, object: "chat.completion", choices: [{ index: 0, message, finish_reason }], usage });
   }
@@ -41,16 +40,15 @@ export async function chatCompletions(request: IRequest, env: Env, ctx: Executio
     choices: [{ index: 0, delta, finish_reason }],
   });
   const { heartbeatMs } = readConfig(env);
-  return streamResponse(request, { route: "/v1/chat/completions", format: "openai", heartbeatMs, ctx }, async function* ({ signal }) {
+  return streamResponse(request, { route: "/v1/chat/completions", format: "openai", heartbeatMs, ctx }, async ({ signal, send }) => {
     let first = true;
-    const summary = yield* mapYields(streamChat(client, params, { ...limits, signal }), (content) => {
+    const summary = await streamChat(client, params, { ...limits, signal }, (content) => {
       // The role rides on the first token: an empty role-only chunk would send the headers before a token exists.
-      const delta = first ? { role: "assistant", content } : { content };
+      send(chunk(first ? { role: "assistant", content } : { content }));
       first = false;
-      return chunk(delta);
     });
-    yield chunk({}, summary.finish_reason);
-    if (body.stream_options?.include_usage) yield { ...base, object: "chat.completion.chunk", choices: [], usage: summary.usage };
+    send(chunk({}, summary.finish_reason));
+    if (body.stream_options?.include_usage) send({ ...base, object: "chat.completion.chunk", choices: [], usage: summary.usage });
   });
 }
 
@@ -58,21 +56,4 @@ export async function chatCompletions(request: IRequest, env: Env, ctx: Executio
 export async function listModels(request: IRequest, env: Env): Promise<Response> {
   const { models } = await admitChat(request, env);
   return Response.json({ object: "list", data: models.map((id) => ({ id, object: "model", created: 0, owned_by: "edge-streams" })) });
-}
-
-/** Maps each value a generator yields, keeping its return value; leaving early closes the source too. */
-async function* mapYields<T, U, R>(source: AsyncGenerator<T, R>, map: (value: T) => U): AsyncGenerator<U, R> {
-  let done = false;
-  try {
-    for (;;) {
-      const step = await source.next();
-      if (step.done) {
-        done = true;
-        return step.value;
-      }
-      yield map(step.value);
-    }
-  } finally {
-    if (!done) await source.return(undefined as R);
-  }
 }

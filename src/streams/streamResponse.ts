@@ -71,11 +71,20 @@ export async function streamResponse(request: Request, options: StreamOptions, p
   let beat: IdleTimer | undefined;
   const opened = Promise.withResolvers<void>();
 
+  // Records written in one synchronous burst (all the tokens of one upstream read) leave as one chunk: one encode and
+  // one enqueue for the lot, flushed in a microtask, so the burst gains no latency.
+  let pending = "";
+  const flush = () => {
+    if (pending === "") return;
+    const chunk = encoder.encode(pending);
+    pending = "";
+    bytes += chunk.byteLength;
+    settle(() => controller.enqueue(chunk));
+  };
   const write = (text: string) => {
     if (text === "") return;
-    const chunk = encoder.encode(text);
-    controller.enqueue(chunk);
-    bytes += chunk.byteLength;
+    if (pending === "") queueMicrotask(flush);
+    pending += text;
     beat?.touch();
     if (firstAt === undefined) {
       firstAt = Date.now();
@@ -125,6 +134,7 @@ export async function streamResponse(request: Request, options: StreamOptions, p
       if (abort.signal.aborted) throw abort.signal.reason;
       write(frame.end(summary));
       ended = true;
+      flush();
       controller.close();
     } catch (error) {
       ended = true;
@@ -137,7 +147,7 @@ export async function streamResponse(request: Request, options: StreamOptions, p
         if (firstAt !== undefined) {
           const record = frame.error({ message: failure.message, code: failure.code });
           // Plain text has no error record: erroring the body makes the transfer fail rather than end cleanly.
-          settle(() => (record ? (write(record), controller.close()) : controller.error(error)));
+          settle(() => (record ? (write(record), flush(), controller.close()) : controller.error(error)));
         }
       }
     } finally {

@@ -22,7 +22,7 @@ export interface FakeOpenAI {
 /**
  * An OpenAI-compatible chat-completions server on 127.0.0.1 with fault modes, chosen by the first path segment of
  * the base URL: `/<mode>[-<paceMs>[-<tokens>]]/v1/chat/completions`. Tokens are `t1 t2 …` unless `stamp` mode,
- * where each token is the epoch ms it was sent, for latency measurements.
+ * where each token is the epoch ms it was sent (to the µs) and the request's max_tokens sets how many: the benchmark.
  *
  * Modes: ok, stamp, 400, 401, 403, 429 (Retry-After: 7), 500, midstream (an error payload after 2 tokens),
  * malformed (bad JSON after 2 tokens), nodone (ends without `data: [DONE]`), stall (never answers),
@@ -52,7 +52,7 @@ async function answer(req: IncomingMessage, res: ServerResponse, requests: SeenR
   const [, spec = "", rest = ""] = /^\/([^/]+)\/v1\/(.*)$/.exec(req.url ?? "") ?? [];
   const [mode = "ok", pace = "5", count = "5"] = spec.split("-");
   const paceMs = Number(pace);
-  let body: { model?: string; stream?: boolean } = {};
+  let body: { model?: string; stream?: boolean; max_tokens?: number } = {};
   try {
     body = JSON.parse(await text(req));
   } catch {
@@ -90,14 +90,14 @@ async function answer(req: IncomingMessage, res: ServerResponse, requests: SeenR
       choices: [{ index: 0, delta, finish_reason: finish }],
     })}\n\n`;
   res.write(chunk({ role: "assistant", content: "" }));
-  const tokens = Number(count);
+  const tokens = mode === "stamp" && body.max_tokens ? body.max_tokens : Number(count);
   for (let n = 1; n <= tokens; n++) {
     if (n > 1) await new Promise((resolve) => setTimeout(resolve, paceMs));
     if (seen.abortedAt !== null) return;
     if (n === 3 && mode === "midstream") return void res.end(`data: ${JSON.stringify({ error: { message: "boom" } })}\n\n`);
     if (n === 3 && mode === "malformed") return void res.end('data: {"choices":[{"delta":\n\n');
     if (n === 3 && mode === "stallmid") return;
-    res.write(chunk({ content: mode === "stamp" ? `${Date.now()} ` : `t${n} ` }));
+    res.write(chunk({ content: mode === "stamp" ? `${(performance.timeOrigin + performance.now()).toFixed(3)} ` : `t${n} ` }));
     seen.tokensSent = n;
   }
   res.write(chunk({}, "stop"));
