@@ -13,6 +13,7 @@ const STREAMS = Number(process.env.BENCH_STREAMS ?? 1000);
 const PACE_MS = Number(process.env.BENCH_PACE_MS ?? 20);
 const SHORT = 20; // tokens per answer in the load run
 const LONG = 100; // tokens per answer in the run that separates per-token from per-stream CPU
+const MEMORY_TOKENS = 2000; // tokens per answer when the upstream is in memory
 const CLOCK_TICKS = 100; // /proc/<pid>/stat counts CPU in 1/100 s
 
 interface Dev {
@@ -215,9 +216,29 @@ async function main() {
   );
   console.log("(wall and token p99 from the short run; CPU is whole workerd processes, so only ratios carry over)");
 
+  // 3. The relays alone: the upstream in memory (each token its own chunk), both in the peer's workerd. What the
+  // network plumbing costs both is left out, so this is the relay code's own cost per token.
+  const memory: Record<string, number> = {};
+  const peerPids = workerdPids(peer.child.pid!);
+  for (const name of ["peer", "ours"]) {
+    const before = cpuSeconds(peerPids);
+    for (let batch = 0; batch < 5; batch++) {
+      await Promise.all(
+        Array.from({ length: 10 }, async () => {
+          const response = await fetch(new URL(`/memory/${name}?tokens=${MEMORY_TOKENS}`, peer.url));
+          const text = await response.text();
+          if (!text.includes("event: done")) throw new Error(`/memory/${name}: the stream did not finish`);
+        }),
+      );
+    }
+    memory[name] = round(((cpuSeconds(peerPids) - before) / (50 * MEMORY_TOKENS)) * 1e6, 1);
+  }
+  console.log(`
+relay code alone (upstream in memory): CPU ms per 1000 tokens  ours ${memory.ours}  peer ${memory.peer}  (${round(memory.ours! / memory.peer!)}×)`);
+
   mkdirSync("bench/results", { recursive: true });
   const file = "bench/results/chat.json";
-  writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), streams: STREAMS, paceMs: PACE_MS, latency, added: { [ours.name]: added(ours.name), [peer.name]: added(peer.name) }, load }, null, 2));
+  writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), streams: STREAMS, paceMs: PACE_MS, latency, added: { [ours.name]: added(ours.name), [peer.name]: added(peer.name) }, load, relayAloneCpuMsPer1000Tokens: memory }, null, 2));
   console.log(`\nwritten to ${file}`);
 
   ours.child.kill();

@@ -1,4 +1,6 @@
 import OpenAI from "openai";
+import { streamChat } from "../../src/llm/streamChat";
+import { streamResponse } from "../../src/streams/streamResponse";
 
 interface PeerEnv {
   OPENAI_API_KEY: string;
@@ -9,29 +11,65 @@ interface PeerEnv {
  * The benchmark's peer: the same relay written the obvious way, as Hono's streamSSE examples do it. The SDK's
  * stream is iterated and each delta is written as its own SSE event through a TransformStream writer.
  */
+function obviousRelay(client: OpenAI, message: string, maxTokens: number): Response {
+  const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+  const writer = writable.getWriter();
+  const encoder = new TextEncoder();
+  const relay = async () => {
+    const stream = await client.chat.completions.create({
+      model: "gpt-4o-mini",
+      messages: [{ role: "user", content: message }],
+      max_tokens: maxTokens,
+      stream: true,
+    });
+    let id = 0;
+    for await (const chunk of stream) {
+      const delta = chunk.choices[0]?.delta?.content;
+      if (delta) await writer.write(encoder.encode(`id: ${++id}\ndata: ${JSON.stringify(delta)}\n\n`));
+    }
+    await writer.write(encoder.encode("event: done\ndata: {}\n\n"));
+    await writer.close();
+  };
+  relay().catch((error) => writer.abort(error));
+  return new Response(readable, { headers: { "content-type": "text/event-stream", "cache-control": "no-cache" } });
+}
+
+/** An upstream in memory: `tokens` chat chunks, each its own body chunk, as a network would deliver them. */
+function memoryUpstream(tokens: number): typeof fetch {
+  const encoder = new TextEncoder();
+  const chunk = (delta: object, finish: string | null = null) =>
+    encoder.encode(`data: ${JSON.stringify({ choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`);
+  return async () => {
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent < tokens) controller.enqueue(chunk({ content: `t${++sent} ` }));
+        else {
+          controller.enqueue(chunk({}, "stop"));
+          controller.enqueue(encoder.encode("data: [DONE]\n\n"));
+          controller.close();
+        }
+      },
+    });
+    return new Response(body, { headers: { "content-type": "text/event-stream" } });
+  };
+}
+
 export default {
   async fetch(request, env) {
+    const url = new URL(request.url);
+    // The two relays with no network on the upstream side: what each costs per token by itself.
+    if (url.pathname.startsWith("/memory/")) {
+      const tokens = Number(url.searchParams.get("tokens") ?? 1000);
+      const client = new OpenAI({ apiKey: "memory", baseURL: "http://memory/v1", fetch: memoryUpstream(tokens), maxRetries: 0 });
+      if (url.pathname === "/memory/peer") return obviousRelay(client, "bench", tokens);
+      const params = { model: "gpt-4o-mini", messages: [{ role: "user" as const, content: "bench" }], max_tokens: tokens };
+      return streamResponse(request, { route: "/memory/ours", format: "sse", heartbeatMs: 15_000 }, ({ signal, send }) =>
+        streamChat(client, params, { signal, firstTokenMs: 30_000, idleMs: 30_000 }, send),
+      );
+    }
     const { message, max_tokens } = (await request.json()) as { message: string; max_tokens: number };
     const client = new OpenAI({ apiKey: env.OPENAI_API_KEY, baseURL: env.OPENAI_BASE_URL, maxRetries: 0 });
-    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
-    const writer = writable.getWriter();
-    const encoder = new TextEncoder();
-    const relay = async () => {
-      const stream = await client.chat.completions.create({
-        model: "gpt-4o-mini",
-        messages: [{ role: "user", content: message }],
-        max_tokens,
-        stream: true,
-      });
-      let id = 0;
-      for await (const chunk of stream) {
-        const delta = chunk.choices[0]?.delta?.content;
-        if (delta) await writer.write(encoder.encode(`id: ${++id}\ndata: ${JSON.stringify(delta)}\n\n`));
-      }
-      await writer.write(encoder.encode("event: done\ndata: {}\n\n"));
-      await writer.close();
-    };
-    relay().catch((error) => writer.abort(error));
-    return new Response(readable, { headers: { "content-type": "text/event-stream", "cache-control": "no-cache" } });
+    return obviousRelay(client, message, max_tokens);
   },
 } satisfies ExportedHandler<PeerEnv>;
