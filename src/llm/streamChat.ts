@@ -91,7 +91,8 @@ export async function streamChat(
         }
         onToken(content);
       }
-      watchdog.touch();
+      // Anything the upstream sends keeps it alive between tokens; before the first token only a token counts.
+      if (!first) watchdog.touch();
     }
   } catch (error) {
     throw timeout ?? upstreamError(error);

@@ -26,7 +26,7 @@ export interface FakeOpenAI {
  *
  * Modes: ok, stamp, 400, 401, 403, 429 (Retry-After: 7), 500, midstream (an error payload after 2 tokens),
  * malformed (bad JSON after 2 tokens), nodone (ends without `data: [DONE]`), stall (never answers),
- * stallmid (2 tokens, then silence).
+ * stallmid (2 tokens, then silence), keepalive (SSE comments every 50 ms and never a token).
  * `GET /_requests` returns what it saw.
  */
 export async function startFakeOpenAI(): Promise<FakeOpenAI> {
@@ -90,6 +90,10 @@ async function answer(req: IncomingMessage, res: ServerResponse, requests: SeenR
       choices: [{ index: 0, delta, finish_reason: finish }],
     })}\n\n`;
   res.write(chunk({ role: "assistant", content: "" }));
+  if (mode === "keepalive") {
+    const timer = setInterval(() => res.write(": keepalive\n\n"), 50);
+    return void res.on("close", () => clearInterval(timer));
+  }
   const tokens = mode === "stamp" && body.max_tokens ? body.max_tokens : Number(count);
   for (let n = 1; n <= tokens; n++) {
     if (n > 1) await new Promise((resolve) => setTimeout(resolve, paceMs));

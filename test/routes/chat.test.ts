@@ -79,6 +79,7 @@ describe("/api/chat relaying an upstream", () => {
     ["429", 429, "upstream_rate_limited"],
     ["500", 503, "upstream_unavailable"],
     ["stall", 504, "upstream_timeout"],
+    ["keepalive", 504, "upstream_timeout"],
   ])("answers an upstream %s before the first token with %i %s", async (mode, status, code) => {
     const response = await callWorker("/api/chat?q=hi", {}, upstream(mode));
     expect(response.status).toBe(status);
