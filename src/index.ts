@@ -5,6 +5,7 @@ import { withSecurityHeaders } from "./http/withSecurityHeaders";
 import { chat } from "./routes/chat";
 import { chunks } from "./routes/chunks";
 import { chatCompletions, listModels } from "./routes/openaiGateway";
+import { progressive } from "./routes/progressive";
 import { ticker } from "./routes/ticker";
 
 const router = AutoRouter({ catch: errorResponse, finally: [withSecurityHeaders] });
@@ -13,6 +14,7 @@ router
   // Streams that run with no network and no secrets
   .get("/api/ticker", ticker)
   .get("/api/chunks", chunks)
+  .get("/api/progressive", progressive)
 
   // The model: chat over SSE, and an OpenAI-compatible gateway (bearer auth and rate limit when configured)
   .get("/api/chat", chat)

@@ -2,6 +2,8 @@ import { asHttpError, type HttpError } from "../http/HttpError";
 import { framing } from "./framing";
 import { idleTimer, type IdleTimer } from "./idleTimer";
 import { negotiate, type Format } from "./negotiate";
+import type { StandardSchemaV1 } from "./standardSchema";
+import { validateRecord } from "./validateRecord";
 
 /** What a producer is given. */
 export interface StreamContext {
@@ -26,6 +28,8 @@ export interface StreamOptions {
   heartbeatMs: number;
   /** Keeps the producer's clean-up and the log line alive after the response is handed over. */
   ctx?: ExecutionContext;
+  /** Checks every record before it is sent: one that fails becomes the error record. */
+  schema?: StandardSchemaV1;
 }
 
 type Outcome = "complete" | "cancelled" | "error";
@@ -95,7 +99,7 @@ export async function streamResponse(request: Request, options: StreamOptions, p
   };
   const send = (value: unknown) => {
     if (ended) throw new Error("send() after the stream ended");
-    write(frame.record(value));
+    write(frame.record(options.schema ? validateRecord(options.schema, value) : value));
     records++;
   };
 

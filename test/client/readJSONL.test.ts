@@ -2,14 +2,14 @@ import { describe, expect, it } from "vitest";
 import { readJSONL } from "../../src/client/readJSONL";
 import { StreamError } from "../../src/client/StreamError";
 import { encodeJSONL } from "../../src/streams/jsonl";
-import { cutBytes, drain, piecesOf, responseOf } from "../support/chunked";
+import { cutBytes, piecesOf, readAll, responseOf } from "../support/chunked";
 
 const END = encodeJSONL({ $done: { total: 2 } });
 
 describe("readJSONL", () => {
   it("yields each record and returns the end record's summary", async () => {
     const wire = encodeJSONL({ a: 1 }) + encodeJSONL([2, "two"]) + END;
-    const { values, result } = await drain(readJSONL(responseOf(piecesOf(wire, 1000)).response));
+    const { values, result } = await readAll(readJSONL(responseOf(piecesOf(wire, 1000)).response));
     expect(values).toEqual([{ a: 1 }, [2, "two"]]);
     expect(result).toEqual({ total: 2 });
   });
@@ -19,20 +19,20 @@ describe("readJSONL", () => {
     const wire = records.map(encodeJSONL).join("") + END;
     const length = new TextEncoder().encode(wire).length;
     for (let offset = 0; offset <= length; offset++) {
-      const { values } = await drain(readJSONL(responseOf(cutBytes(wire, [offset])).response));
+      const { values } = await readAll(readJSONL(responseOf(cutBytes(wire, [offset])).response));
       expect(values).toEqual(records);
     }
   });
 
   it("reads CRLF line ends and skips blank lines", async () => {
     const wire = '{"a":1}\r\n\r\n\n{"b":2}\r\n{"$done":{}}\r\n';
-    const { values } = await drain(readJSONL(responseOf(piecesOf(wire, 3)).response));
+    const { values } = await readAll(readJSONL(responseOf(piecesOf(wire, 3)).response));
     expect(values).toEqual([{ a: 1 }, { b: 2 }]);
   });
 
   it("treats a record that merely has a $done key among others as data", async () => {
     const wire = encodeJSONL({ $done: 1, other: 2 }) + END;
-    const { values } = await drain(readJSONL(responseOf(piecesOf(wire, 100)).response));
+    const { values } = await readAll(readJSONL(responseOf(piecesOf(wire, 100)).response));
     expect(values).toEqual([{ $done: 1, other: 2 }]);
   });
 
@@ -49,22 +49,22 @@ describe("readJSONL", () => {
 
   it("throws when the stream is cut before its end record, instead of returning short", async () => {
     const wire = encodeJSONL({ a: 1 }) + '{"b":';
-    await expect(drain(readJSONL(responseOf(piecesOf(wire, 4)).response))).rejects.toMatchObject({ code: "cut" });
-    await expect(drain(readJSONL(responseOf(piecesOf(encodeJSONL({ a: 1 }), 4)).response))).rejects.toMatchObject({
+    await expect(readAll(readJSONL(responseOf(piecesOf(wire, 4)).response))).rejects.toMatchObject({ code: "cut" });
+    await expect(readAll(readJSONL(responseOf(piecesOf(encodeJSONL({ a: 1 }), 4)).response))).rejects.toMatchObject({
       code: "cut",
     });
   });
 
   it("throws on a line that is not JSON when more lines follow it", async () => {
     const wire = "not json\n" + encodeJSONL({ a: 1 }) + END;
-    await expect(drain(readJSONL(responseOf(piecesOf(wire, 4)).response))).rejects.toMatchObject({
+    await expect(readAll(readJSONL(responseOf(piecesOf(wire, 4)).response))).rejects.toMatchObject({
       code: "bad_record",
     });
   });
 
   it("throws an error response's message, code and status before reading any record", async () => {
     const response = Response.json({ error: { message: "count must be…", code: "bad_request" } }, { status: 400 });
-    await expect(drain(readJSONL(response))).rejects.toMatchObject({ status: 400, code: "bad_request" });
+    await expect(readAll(readJSONL(response))).rejects.toMatchObject({ status: 400, code: "bad_request" });
   });
 
   it("cancels the body when the loop is left early, which aborts the request", async () => {

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } fr
 import { readJSONL } from "../../src/client/readJSONL";
 import { readSSE } from "../../src/client/readSSE";
 import { answer } from "../../src/llm/offlineModel";
-import { drain } from "../support/chunked";
+import { drain, readAll } from "../support/chunked";
 import { callWorker, postJSON, upstream, upstreamRequests } from "../support/callWorker";
 
 let logged: MockInstance[];
@@ -42,7 +42,7 @@ describe("/api/chat with the offline model", () => {
   it("sends the same deltas as JSON Lines when Accept asks for them", async () => {
     const response = await callWorker("/api/chat?q=hi", { headers: { accept: "application/jsonl" } }, offline);
     expect(response.headers.get("content-type")).toBe("application/jsonl");
-    const { values, result } = await drain(readJSONL<string>(response));
+    const { values, result } = await readAll(readJSONL<string>(response));
     expect(values).toEqual(answer("hi"));
     expect(result).toMatchObject({ finish_reason: "stop" });
   });

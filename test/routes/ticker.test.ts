@@ -19,11 +19,11 @@ describe("GET /api/ticker", () => {
     const ticks: Tick[] = [];
     for await (const tick of readSSE<Tick>(response)) {
       ticks.push(tick);
-      if (ticks.length === 30) break;
+      if (ticks.length === 12) break;
     }
-    expect(ticks.map((t) => t.tick)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    expect(ticks.map((t) => t.tick)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
     expect(ticks[0]!.delayMs).toBe(20);
-    expect(ticks[29]!.delayMs).toBe(Math.round(20 * 1.03 ** 29));
+    expect(ticks[11]!.delayMs).toBe(Math.round(20 * 1.03 ** 11));
   });
 
   it("answers with JSON Lines when Accept asks for them", async () => {

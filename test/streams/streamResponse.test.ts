@@ -3,7 +3,7 @@ import { readJSONL } from "../../src/client/readJSONL";
 import { readSSE } from "../../src/client/readSSE";
 import { HttpError } from "../../src/http/HttpError";
 import { streamResponse, type Producer, type StreamOptions } from "../../src/streams/streamResponse";
-import { drain } from "../support/chunked";
+import { readAll } from "../support/chunked";
 
 const options: StreamOptions = { route: "/test", format: "sse", heartbeatMs: 15_000 };
 const request = (accept?: string, init?: RequestInit) =>
@@ -93,7 +93,7 @@ describe("streamResponse", () => {
       return { parts: 2 };
     };
     const response = await streamResponse(request("application/jsonl"), options, producer);
-    const { values, result } = await drain(readJSONL(response));
+    const { values, result } = await readAll(readJSONL(response));
     expect(values).toEqual([{ part: "fast" }, { part: "slow" }]);
     expect(result).toEqual({ parts: 2 });
   });

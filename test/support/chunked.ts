@@ -1,3 +1,5 @@
+import type { JSONLReader } from "../../src/client/readJSONL";
+
 /** The bytes of `text` cut at the given byte offsets, as a fetch body would deliver them. */
 export function cutBytes(text: string, offsets: number[]): Uint8Array[] {
   const bytes = new TextEncoder().encode(text);
@@ -36,4 +38,10 @@ export async function drain<T, R>(iterator: AsyncGenerator<T, R>): Promise<{ val
     if (step.done) return { values, result: step.value };
     values.push(step.value);
   }
+}
+
+/** All of a JSON Lines reader's records and its end record's summary. */
+export async function readAll<T>(reader: JSONLReader<T>): Promise<{ values: T[]; result: unknown }> {
+  const values = await reader.all();
+  return { values, result: await reader.summary };
 }
