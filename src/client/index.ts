@@ -1,6 +1,7 @@
 // Readers for this template's streams, for the browser and Node alike.
 export { readSSE } from "./readSSE";
-export { readJSONL } from "./readJSONL";
+export { readJSONL, type JSONLReader, type ReadJSONLOptions } from "./readJSONL";
+export { progressive, type Parts, type Progressive } from "./progressive";
 export { StreamError } from "./StreamError";
 
 // The layers beneath them: bytes -> lines -> events.

@@ -76,3 +76,56 @@ describe("readJSONL", () => {
     await cancelled;
   });
 });
+
+describe("readJSONL's reader", () => {
+  const wire = encodeJSONL({ a: 1 }) + encodeJSONL({ b: 2 }) + END;
+
+  it("gives the response status, every record through all(), and the summary", async () => {
+    const reader = readJSONL(responseOf(piecesOf(wire, 3), { status: 200 }).response);
+    expect(reader.status).toBe(200);
+    expect(await reader.all()).toEqual([{ a: 1 }, { b: 2 }]);
+    expect(await reader.summary).toEqual({ total: 2 });
+  });
+
+  it("calls onRecord for each record as it is read", async () => {
+    const seen: unknown[] = [];
+    await readJSONL(responseOf(piecesOf(wire, 3)).response, { onRecord: (r) => seen.push(r) }).all();
+    expect(seen).toEqual([{ a: 1 }, { b: 2 }]);
+  });
+
+  it("can be read only once", async () => {
+    const reader = readJSONL(responseOf(piecesOf(wire, 3)).response);
+    await reader.all();
+    await expect(reader.all()).rejects.toThrow(/read once/);
+  });
+
+  it("abort(reason) makes the loop throw that reason and cancels the body", async () => {
+    const { response, cancelled } = responseOf(piecesOf(wire, 3));
+    const reader = readJSONL(response);
+    const reason = new Error("user pressed stop");
+    const error = await (async () => {
+      for await (const _record of reader) reader.abort(reason);
+    })().catch((e: unknown) => e);
+    expect(error).toBe(reason);
+    await cancelled;
+  });
+
+  it("close() ends the loop quietly and cancels the body", async () => {
+    const { response, cancelled } = responseOf(piecesOf(wire, 3));
+    const reader = readJSONL(response);
+    const seen: unknown[] = [];
+    for await (const record of reader) {
+      seen.push(record);
+      reader.close();
+    }
+    expect(seen).toEqual([{ a: 1 }]);
+    await cancelled;
+    await expect(reader.summary).rejects.toMatchObject({ code: "closed" });
+  });
+
+  it("close() before reading cancels the body", async () => {
+    const { response, cancelled } = responseOf(piecesOf(wire, 3));
+    readJSONL(response).close();
+    await cancelled;
+  });
+});
