@@ -6,6 +6,7 @@ import { chat } from "./routes/chat";
 import { chunks } from "./routes/chunks";
 import { chatCompletions, listModels } from "./routes/openaiGateway";
 import { progressive } from "./routes/progressive";
+import { proxy } from "./routes/proxy";
 import { ticker } from "./routes/ticker";
 
 const router = AutoRouter({ catch: errorResponse, finally: [withSecurityHeaders] });
@@ -21,6 +22,10 @@ router
   .post("/api/chat", chat)
   .post("/v1/chat/completions", chatCompletions)
   .get("/v1/models", listModels)
+
+  // The streaming proxy: allow-listed origins only, the body passed through natively
+  .get("/proxy/:name/*", proxy)
+  .head("/proxy/:name/*", proxy)
 
   // Everything else: 405 with Allow for a known path, else 404
   .all("*", routeNotFound(router.routes));

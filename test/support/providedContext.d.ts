@@ -2,6 +2,7 @@
 declare module "vitest" {
   export interface ProvidedContext {
     fakeOpenAI: string;
+    origin: string;
   }
 }
 export {};

@@ -1,0 +1,33 @@
+import { badConfig, integerVar } from "../config";
+
+/** Where the proxy may go: each name's origin, or "self" for this Worker. */
+export interface ProxyConfig {
+  origins: Map<string, URL | "self">;
+  timeoutMs: number;
+}
+
+/** Reads PROXY_ORIGINS (a JSON object of name → http(s) origin or "self") and PROXY_TIMEOUT_MS. */
+export function readProxyConfig(env: Env): ProxyConfig {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(env.PROXY_ORIGINS || '{"self":"self"}');
+  } catch {
+    throw badConfig("PROXY_ORIGINS must be a JSON object of name → origin");
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw badConfig("PROXY_ORIGINS must be a JSON object of name → origin");
+  }
+  const origins = new Map<string, URL | "self">();
+  for (const [name, value] of Object.entries(parsed)) {
+    if (value === "self") {
+      origins.set(name, "self");
+      continue;
+    }
+    const url = typeof value === "string" && URL.canParse(value) ? new URL(value) : undefined;
+    const isOrigin = url && (url.protocol === "http:" || url.protocol === "https:") && url.pathname === "/" &&
+      !url.search && !url.hash && !url.username && !url.password;
+    if (!isOrigin) throw badConfig(`PROXY_ORIGINS.${name} must be an http(s) origin such as https://example.com, or "self"`);
+    origins.set(name, url);
+  }
+  return { origins, timeoutMs: integerVar(env, "PROXY_TIMEOUT_MS", 10, 600_000, 30_000) };
+}

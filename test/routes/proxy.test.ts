@@ -1,0 +1,135 @@
+import { afterEach, beforeEach, describe, expect, inject, it, vi } from "vitest";
+import { callWorker } from "../support/callWorker";
+import { chunkTimes } from "../support/chunkTimes";
+
+const vars = () => ({
+  PROXY_ORIGINS: JSON.stringify({ self: "self", origin: inject("origin"), closed: "http://127.0.0.1:1" }),
+  PROXY_TIMEOUT_MS: "300",
+});
+const get = (path: string, init: RequestInit = {}) => callWorker(path, init, vars());
+
+/** The block /bytes serves, made the same way as test/node/originServer.ts. */
+function expectedBytes(size: number): Uint8Array {
+  return Uint8Array.from({ length: size }, (_, i) => ((i % 65_536) * 2654435761) >>> 24);
+}
+
+async function sha256(bytes: ArrayBuffer | Uint8Array): Promise<string> {
+  return [...new Uint8Array(await crypto.subtle.digest("SHA-256", bytes))].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+beforeEach(() => void vi.spyOn(console, "log").mockImplementation(() => {}));
+afterEach(() => vi.restoreAllMocks());
+
+describe("/proxy", () => {
+  it("passes a large body through byte for byte, with its Content-Length and ETag", async () => {
+    const size = 5 * 1024 * 1024 + 3;
+    const response = await get(`/proxy/origin/bytes/${size}`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-length")).toBe(String(size));
+    expect(response.headers.get("etag")).toBe(`"bytes-${size}"`);
+    expect(await sha256(await response.arrayBuffer())).toBe(await sha256(expectedBytes(size)));
+  });
+
+  it("streams the self entry's chunks as the generator makes them", async () => {
+    const response = await get("/proxy/self/api/chunks?count=4&interval=100");
+    const { first, firstReadAt, lastMadeAt } = await chunkTimes(response.body!);
+    expect(first).toMatch(/^chunk 1\/4 /);
+    expect(firstReadAt).toBeLessThan(lastMadeAt);
+  });
+
+  it("answers HEAD with the headers and no body", async () => {
+    const response = await get("/proxy/origin/bytes/1000", { method: "HEAD" });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-length")).toBe("1000");
+    expect(await response.text()).toBe("");
+  });
+
+  it.each([
+    ["bytes=10-19", undefined, 206, "bytes 10-19/1000", 10],
+    ["bytes=990-", undefined, 206, "bytes 990-999/1000", 10],
+    ["bytes=2000-", undefined, 416, "bytes */1000", 0],
+    ["bytes=10-19", '"bytes-1000"', 206, "bytes 10-19/1000", 10],
+    ["bytes=10-19", '"stale"', 200, null, 1000],
+  ])("passes Range %s with If-Range %s through: %i", async (range, ifRange, status, contentRange, length) => {
+    const headers: Record<string, string> = { range };
+    if (ifRange) headers["if-range"] = ifRange;
+    const response = await get("/proxy/origin/bytes/1000", { headers });
+    expect(response.status).toBe(status);
+    expect(response.headers.get("content-range")).toBe(contentRange);
+    expect((await response.arrayBuffer()).byteLength).toBe(length);
+  });
+
+  it("passes a 304 through for a matching If-None-Match", async () => {
+    const response = await get("/proxy/origin/bytes/1000", { headers: { "if-none-match": '"bytes-1000"' } });
+    expect(response.status).toBe(304);
+  });
+
+  it("passes a redirect back untouched instead of following it", async () => {
+    const response = await get("/proxy/origin/redirect");
+    expect(response.status).toBe(302);
+    expect(response.headers.get("location")).toBe("http://127.0.0.1:1/evil");
+  });
+
+  it("drops hop-by-hop headers both ways, the client's Cookie and Authorization, and the upstream's Set-Cookie", async () => {
+    const response = await get("/proxy/origin/headers", {
+      headers: {
+        cookie: "session=client",
+        authorization: "Bearer client-secret",
+        connection: "x-client-hop",
+        "x-client-hop": "1",
+        "proxy-authorization": "Basic x",
+        te: "trailers",
+        "x-forwarded-kept": "yes",
+      },
+    });
+    const seen = (await response.json()) as Record<string, string>;
+    for (const name of ["cookie", "authorization", "x-client-hop", "proxy-authorization", "te"]) expect(seen).not.toHaveProperty(name);
+    expect(seen["x-forwarded-kept"]).toBe("yes");
+    for (const name of ["set-cookie", "x-hop", "keep-alive", "proxy-authenticate"]) expect(response.headers.has(name)).toBe(false);
+    expect(response.headers.get("x-kept")).toBe("yes");
+  });
+
+  it.each([
+    "/proxy/nope/x",
+    "/proxy/localhost/x",
+    "/proxy/127.1/x",
+    "/proxy/[::1]/x",
+    "/proxy/0x7f000001/x",
+    "/proxy/169.254.169.254/latest/meta-data",
+    "/proxy/user@origin/x",
+    "/proxy/file:/etc/passwd",
+    "/proxy/origin@127.0.0.1:1/x",
+  ])("refuses %s with 404 and fetches nothing", async (path) => {
+    const fetchSpy = vi.spyOn(globalThis, "fetch");
+    const response = await get(path);
+    expect(response.status).toBe(404);
+    expect(fetchSpy).not.toHaveBeenCalled();
+  });
+
+  it("keeps a path that looks like another host on the named origin", async () => {
+    const fetchSpy = vi.spyOn(globalThis, "fetch");
+    await (await get("/proxy/origin//127.0.0.1:1/x")).body?.cancel();
+    const [target] = fetchSpy.mock.calls[0]!;
+    expect(new URL(String(target)).origin).toBe(inject("origin"));
+  });
+
+  it("answers 502 when the upstream cannot be reached", async () => {
+    const response = await get("/proxy/closed/x");
+    expect(response.status).toBe(502);
+    expect(await response.json()).toMatchObject({ error: { code: "upstream_unreachable" } });
+  });
+
+  it("answers 504 when the upstream sends no headers in time", async () => {
+    const response = await get("/proxy/origin/hang");
+    expect(response.status).toBe(504);
+    expect(await response.json()).toMatchObject({ error: { code: "upstream_timeout" } });
+  });
+
+  it("refuses a PROXY_ORIGINS that is not a JSON object of origins, naming it", async () => {
+    for (const bad of ["{", "[]", '{"x":"ftp://host"}', '{"x":"https://host/path"}', '{"x":"https://u:p@host"}']) {
+      const response = await callWorker("/proxy/x/y", {}, { PROXY_ORIGINS: bad });
+      expect(response.status).toBe(500);
+      expect(((await response.json()) as { error: { message: string } }).error.message).toContain("PROXY_ORIGINS");
+    }
+  });
+});
