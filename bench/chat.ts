@@ -1,26 +1,17 @@
 // npm run bench: the chat relay under `wrangler dev`, side by side with the obvious relay (bench/peer), against a
 // local OpenAI-compatible upstream that stamps each token with the time it was sent. Prints and records figures;
 // fails on errors of the harness, never on timings.
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { parseSSE } from "../src/streams/parseSSE";
 import { readLines } from "../src/streams/readLines";
 import { startFakeOpenAI } from "../test/node/fakeOpenAI";
+import { cpuSeconds, peakMiB, startDev, workerdPids } from "./processes";
 
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 1000);
 const PACE_MS = Number(process.env.BENCH_PACE_MS ?? 20);
 const SHORT = 20; // tokens per answer in the load run
 const LONG = 100; // tokens per answer in the run that separates per-token from per-stream CPU
 const MEMORY_TOKENS = 2000; // tokens per answer when the upstream is in memory
-const CLOCK_TICKS = 100; // /proc/<pid>/stat counts CPU in 1/100 s
-
-interface Dev {
-  name: string;
-  url: URL;
-  child: ChildProcess;
-}
 
 /** One target a client can stream tokens from. */
 interface Target {
@@ -38,62 +29,6 @@ function post(url: URL, tokens: number, client: number): Promise<Response> {
     headers: { "content-type": "application/json", "cf-connecting-ip": `10.${client >> 16}.${(client >> 8) & 255}.${client & 255}` },
     body: JSON.stringify({ message: "bench", max_tokens: tokens }),
   });
-}
-
-async function startDev(name: string, args: string[]): Promise<Dev> {
-  const all = ["dev", "--ip", "127.0.0.1", "--port", "0", "--inspector-port", "0", "--show-interactive-dev-session=false", ...args];
-  all.push("--persist-to", mkdtempSync(join(tmpdir(), "edge-streams-bench-")));
-  const child = spawn(join("node_modules", ".bin", "wrangler"), all, { stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  const url = await new Promise<URL>((resolve, reject) => {
-    const read = (data: Buffer) => {
-      output += data;
-      const ready = /Ready on (http:\/\/\S+)/.exec(output);
-      if (ready) resolve(new URL(ready[1]!));
-    };
-    child.stdout!.on("data", read);
-    child.stderr!.on("data", read);
-    child.on("exit", (code) => reject(new Error(`${name}: wrangler dev exited with ${code}\n${output}`)));
-  });
-  return { name, url, child };
-}
-
-/** The workerd processes a wrangler dev child started. */
-function workerdPids(root: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  const found: number[] = [];
-  const visit = (pid: number) => {
-    for (const child of children.get(pid) ?? []) {
-      if (readFileSync(`/proc/${child}/comm`, "utf8").trim() === "workerd") found.push(child);
-      visit(child);
-    }
-  };
-  visit(root);
-  return found;
-}
-
-function cpuSeconds(pids: number[]): number {
-  return pids.reduce((sum, pid) => {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-    return sum + (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-  }, 0);
-}
-
-function peakMiB(pids: number[]): number {
-  return pids.reduce((sum, pid) => {
-    const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return sum + Number(hwm?.[1] ?? 0) / 1024;
-  }, 0);
 }
 
 /** Streams one answer; returns each token's latency (received minus sent), or throws on a bad stream. */

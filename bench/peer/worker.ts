@@ -5,6 +5,7 @@ import { streamResponse } from "../../src/streams/streamResponse";
 interface PeerEnv {
   OPENAI_API_KEY: string;
   OPENAI_BASE_URL: string;
+  BARE_ORIGIN: string;
 }
 
 /**
@@ -58,6 +59,8 @@ function memoryUpstream(tokens: number): typeof fetch {
 export default {
   async fetch(request, env) {
     const url = new URL(request.url);
+    // The proxy benchmark's baseline: a Worker that only returns what fetch returns.
+    if (url.pathname.startsWith("/bare/")) return fetch(env.BARE_ORIGIN + url.pathname.slice("/bare".length));
     // The two relays with no network on the upstream side: what each costs per token by itself.
     if (url.pathname.startsWith("/memory/")) {
       const tokens = Number(url.searchParams.get("tokens") ?? 1000);
