@@ -13,6 +13,9 @@ import { streamResponse } from "../streams/streamResponse";
  * one SSE event per text delta (JSON Lines on request), ending with `done` (finish reason, usage) or `error`.
  */
 export async function chat(request: IRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
+  // EventSource reconnects by itself when a stream closes, even after `done`, and would ask (and pay) again.
+  // Its reconnects carry Last-Event-ID; 204 is the one answer that makes it stop.
+  if (request.method === "GET" && request.headers.has("last-event-id")) return new Response(null, { status: 204 });
   const config = await admitChat(request, env);
   const body = request.method === "GET" ? { message: query(request) } : await readJSON(request, chatBodyLimit(config));
   const params = chatParams(body as ChatRequestBody, config);

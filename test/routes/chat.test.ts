@@ -117,6 +117,15 @@ describe("/api/chat relaying an upstream", () => {
   });
 });
 
+describe("/api/chat and EventSource", () => {
+  it("answers a reconnect (Last-Event-ID) with 204, which stops EventSource asking the model again", async () => {
+    const response = await callWorker("/api/chat?q=hi", { headers: { "last-event-id": "12" } }, upstream("ok-5-7"));
+    expect(response.status).toBe(204);
+    // A path no other test uses: the upstream was never asked.
+    expect((await upstreamRequests()).filter((r) => r.path.startsWith("/ok-5-7/"))).toEqual([]);
+  });
+});
+
 describe("/api/chat refusals", () => {
   it.each([
     ["GET without q", "/api/chat", {}, 400, "bad_request"],
