@@ -8,6 +8,7 @@ import { chatCompletions, listModels } from "./routes/openaiGateway";
 import { progressive } from "./routes/progressive";
 import { proxy } from "./routes/proxy";
 import { ticker } from "./routes/ticker";
+import { download, upload } from "./routes/upload";
 
 const router = AutoRouter({ catch: errorResponse, finally: [withSecurityHeaders] });
 
@@ -26,6 +27,12 @@ router
   // The streaming proxy: allow-listed origins only, the body passed through natively
   .get("/proxy/:name/*", proxy)
   .head("/proxy/:name/*", proxy)
+
+  // Uploads: the body consumed as a stream, counted, hashed, stored in R2
+  .post("/api/upload", upload)
+  .put("/api/upload", upload)
+  .get("/api/upload/:key", download)
+  .head("/api/upload/:key", download)
 
   // Everything else: 405 with Allow for a known path, else 404
   .all("*", routeNotFound(router.routes));

@@ -1,0 +1,118 @@
+import { HttpError } from "../http/HttpError";
+import { toHex } from "./contentDigest";
+
+/** What an upload came to. */
+export interface UploadResult {
+  key: string;
+  bytes: number;
+  sha256: string;
+  stored: boolean;
+}
+
+export interface UploadOptions {
+  /** Where to store it; without one the body is counted and hashed only. */
+  bucket: R2Bucket | undefined;
+  key: string;
+  /** The declared Content-Length, if any: known, the body goes to R2 as one streamed put. */
+  length: number | undefined;
+  maxBytes: number;
+  /** The SHA-256 the client claims (Content-Digest), as hex: a body that does not match is not kept. */
+  expectedSha256: string | undefined;
+  customMetadata: Record<string, string>;
+  httpMetadata: R2HTTPMetadata;
+  onProgress?: (bytes: number) => void;
+}
+
+// Unknown length: R2 wants multipart parts of at least 5 MiB, all equal but the last.
+const PART_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Reads a request body once, as it arrives: counts it against the limit (413 the moment it passes), hashes it with a
+ * native DigestStream, and stores it in R2 (a streamed put when the length is known, multipart when not). Nothing is
+ * kept unless the whole body arrived and matched its claimed digest: a put is aborted, a multipart upload aborted.
+ * The object's SHA-256 goes in a small sidecar object, `meta/<key>`, since R2 metadata is fixed before the body is read.
+ */
+export async function receiveUpload(body: ReadableStream<Uint8Array> | null, options: UploadOptions): Promise<UploadResult> {
+  const hash = new crypto.DigestStream("SHA-256");
+  const hasher = hash.getWriter();
+  const store = options.bucket ? openStore(options.bucket, options) : undefined;
+  const reader = body?.getReader();
+  let bytes = 0;
+  try {
+    for (let step = await reader?.read(); step && !step.done; step = await reader!.read()) {
+      bytes += step.value.byteLength;
+      if (bytes > options.maxBytes) {
+        throw new HttpError(413, "body_too_large", `the body must be at most ${options.maxBytes} bytes`);
+      }
+      await Promise.all([hasher.write(step.value), store?.write(step.value)]);
+      options.onProgress?.(bytes);
+    }
+    await hasher.close();
+    const sha256 = toHex(await hash.digest);
+    // Checked before the store is finished: a body that does not match never becomes an object.
+    if (options.expectedSha256 !== undefined && sha256 !== options.expectedSha256) {
+      throw new HttpError(400, "digest_mismatch", "the body does not match its Content-Digest");
+    }
+    await store?.finish();
+    const result = { key: options.key, bytes, sha256, stored: store !== undefined };
+    if (options.bucket) await options.bucket.put(`meta/${options.key}`, JSON.stringify(result));
+    return result;
+  } catch (error) {
+    await Promise.allSettled([reader?.cancel(), hasher.abort(error), store?.abort(error)]);
+    throw error;
+  }
+}
+
+interface Store {
+  write(chunk: Uint8Array): Promise<void>;
+  finish(): Promise<void>;
+  abort(reason: unknown): Promise<void>;
+}
+
+function openStore(bucket: R2Bucket, options: UploadOptions): Store {
+  const metadata = { customMetadata: options.customMetadata, httpMetadata: options.httpMetadata };
+  if (options.length !== undefined) {
+    // Known length: one put, fed as the body arrives. FixedLengthStream gives R2 the length it needs up front.
+    const fixed = new FixedLengthStream(options.length);
+    const writer = fixed.writable.getWriter();
+    const put = bucket.put(`files/${options.key}`, fixed.readable, metadata);
+    put.catch(() => {}); // awaited in finish(); an aborted upload rejects it on purpose
+    return {
+      write: (chunk) => writer.write(chunk),
+      finish: async () => {
+        await writer.close();
+        await put;
+      },
+      abort: (reason) => writer.abort(reason),
+    };
+  }
+  // Unknown length: whole parts as they fill; a body smaller than one part is a single put.
+  const part = new Uint8Array(PART_BYTES);
+  let filled = 0;
+  let upload: R2MultipartUpload | undefined;
+  const parts: R2UploadedPart[] = [];
+  const flush = async () => {
+    upload ??= await bucket.createMultipartUpload(`files/${options.key}`, metadata);
+    parts.push(await upload.uploadPart(parts.length + 1, part.subarray(0, filled)));
+    filled = 0;
+  };
+  return {
+    write: async (chunk) => {
+      for (let at = 0; at < chunk.byteLength; ) {
+        const take = Math.min(PART_BYTES - filled, chunk.byteLength - at);
+        part.set(chunk.subarray(at, at + take), filled);
+        filled += take;
+        at += take;
+        if (filled === PART_BYTES) await flush();
+      }
+    },
+    finish: async () => {
+      if (!upload) return void (await bucket.put(`files/${options.key}`, part.subarray(0, filled), metadata));
+      if (filled > 0) await flush();
+      await upload.complete(parts);
+    },
+    abort: async () => {
+      await upload?.abort();
+    },
+  };
+}
