@@ -85,10 +85,12 @@ export async function download(request: IRequest, env: Env): Promise<Response> {
   const range = object.range as { offset: number; length: number } | undefined;
   if (range && request.headers.has("range")) {
     headers.set("content-range", `bytes ${range.offset}-${range.offset + range.length - 1}/${object.size}`);
+    headers.set("content-length", String(range.length));
     headers.set("repr-digest", digestHeader(meta.sha256));
     return new Response(body, { status: 206, headers });
   }
   headers.set("content-digest", digestHeader(meta.sha256));
+  headers.set("content-length", String(object.size));
   return new Response(body, { headers });
 }
 

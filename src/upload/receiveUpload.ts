@@ -34,6 +34,7 @@ const PART_BYTES = 8 * 1024 * 1024;
  */
 export async function receiveUpload(body: ReadableStream<Uint8Array> | null, options: UploadOptions): Promise<UploadResult> {
   const hash = new crypto.DigestStream("SHA-256");
+  hash.digest.catch(() => {}); // awaited below; rejects on purpose when the upload is aborted
   const hasher = hash.getWriter();
   const store = options.bucket ? openStore(options.bucket, options) : undefined;
   const reader = body?.getReader();
