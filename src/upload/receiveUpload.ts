@@ -57,11 +57,18 @@ export async function receiveUpload(body: ReadableStream<Uint8Array> | null, opt
     await store?.finish();
     const result = { key: options.key, bytes, sha256, stored: store !== undefined };
     if (options.bucket) await options.bucket.put(`meta/${options.key}`, JSON.stringify(result));
+    log(options.key, "complete", bytes);
     return result;
   } catch (error) {
     await Promise.allSettled([reader?.cancel(), hasher.abort(error), store?.abort(error)]);
+    log(options.key, error instanceof HttpError ? `refused ${error.status}` : "failed", bytes);
     throw error;
   }
+}
+
+/** One line per upload, however it ended: after it, nothing of a failed upload remains in R2. */
+function log(key: string, outcome: string, bytes: number): void {
+  console.log(JSON.stringify({ msg: "upload ended", route: "/api/upload", key, outcome, bytes }));
 }
 
 interface Store {

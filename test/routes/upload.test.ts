@@ -73,6 +73,28 @@ describe("POST /api/upload", () => {
     expect(await storedFiles()).toEqual(before);
   });
 
+  it.each([
+    ["a streamed put (declared length)", { "content-length": String(12 * 1024 * 1024) }],
+    ["a multipart upload (chunked), a part already uploaded", {}],
+  ])("keeps nothing when the body fails mid-way during %s", async (_kind, headers) => {
+    const before = await storedFiles();
+    let sent = 0;
+    const failing = new ReadableStream<Uint8Array>(
+      {
+        pull(controller) {
+          if (sent >= 9 * 1024 * 1024) return controller.error(new Error("connection lost"));
+          controller.enqueue(bytesOf(1 << 20));
+          sent += 1 << 20;
+        },
+      },
+      { highWaterMark: 0 },
+    );
+    const response = await post(failing, headers);
+    expect(response.status).toBeGreaterThanOrEqual(400);
+    expect(sent).toBe(9 * 1024 * 1024);
+    expect(await storedFiles()).toEqual(before);
+  });
+
   it("accepts a body of exactly the limit", async () => {
     const response = await post(bytesOf(1000), {}, { UPLOAD_MAX_BYTES: "1000" });
     expect(response.status).toBe(201);
