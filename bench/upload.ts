@@ -1,0 +1,78 @@
+// npm run bench (third part): a 1 GiB upload through /api/upload (counted, hashed, stored in Miniflare's R2), side by
+// side with a plain Node http server that only hashes the same bytes with node:crypto. curl is the client.
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { createWriteStream, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { BLOCK, sha256Of } from "../test/node/originServer";
+import { cpuSeconds, peakMiB, startDev, workerdPids } from "./processes";
+
+const SIZE = Number(process.env.BENCH_UPLOAD_BYTES ?? 1024 ** 3);
+const MiB = 1024 * 1024;
+const run = promisify(execFile);
+const round = (value: number, digits = 2) => Number(value.toFixed(digits));
+
+/** Uploads the file with curl; returns MiB/s and the JSON answer. */
+async function upload(url: string, file: string): Promise<{ mibPerS: number; answer: { sha256: string; bytes: number } }> {
+  const { stdout } = await run("curl", ["-s", "-T", file, "-H", "content-type: application/octet-stream", "-w", "\n%{speed_upload}", url]);
+  const lines = stdout.trim().split("\n");
+  return { mibPerS: Number(lines.at(-1)) / MiB, answer: JSON.parse(lines.slice(0, -1).join("\n")) };
+}
+
+async function main() {
+  const file = join(mkdtempSync(join(tmpdir(), "edge-streams-upload-")), "body.bin");
+  const out = createWriteStream(file);
+  for (let at = 0; at < SIZE; at += BLOCK.length) {
+    if (!out.write(BLOCK.subarray(0, Math.min(BLOCK.length, SIZE - at)))) await new Promise<void>((r) => out.once("drain", () => r()));
+  }
+  await new Promise<void>((resolve) => out.end(() => resolve()));
+  const expected = sha256Of(SIZE);
+
+  // The peer: what an upload endpoint costs when it only counts and hashes, in plain Node.
+  const peer = createServer((req, res) => {
+    const hash = createHash("sha256");
+    let bytes = 0;
+    req.on("data", (chunk: Buffer) => {
+      bytes += chunk.length;
+      hash.update(chunk);
+    });
+    req.on("end", () => res.end(JSON.stringify({ bytes, sha256: hash.digest("hex") })));
+  });
+  await new Promise<void>((resolve) => peer.listen(0, "127.0.0.1", resolve));
+  const ours = await startDev("edge-streams", ["--var", `UPLOAD_MAX_BYTES:${SIZE}`]);
+  const pids = workerdPids(ours.child.pid!);
+
+  console.log(`\nupload benchmark: ${round(SIZE / MiB / 1024)} GiB, curl -T as the client\n`);
+  const node = await upload(`http://127.0.0.1:${(peer.address() as AddressInfo).port}/`, file);
+  const before = cpuSeconds(pids);
+  const worker = await upload(new URL("/api/upload", ours.url).href, file);
+  const cpu = cpuSeconds(pids) - before;
+  const memory = round(peakMiB(pids), 0);
+
+  console.log("                                   MiB/s   × Node   workerd CPU s/GiB   SHA-256");
+  console.log(`  Node http + node:crypto        ${round(node.mibPerS, 0).toString().padStart(7)}     1.00                      ${node.answer.sha256 === expected ? "matches" : "DIFFERS"}`);
+  console.log(
+    `  /api/upload (hash + R2)        ${round(worker.mibPerS, 0).toString().padStart(7)} ${round(worker.mibPerS / node.mibPerS).toFixed(2).padStart(8)} ` +
+      `${round(cpu / (SIZE / 1024 ** 3)).toFixed(2).padStart(19)}   ${worker.answer.sha256 === expected ? "matches" : "DIFFERS"}`,
+  );
+  console.log(`peak memory, workerd processes: ${memory} MiB`);
+
+  mkdirSync("bench/results", { recursive: true });
+  writeFileSync(
+    "bench/results/upload.json",
+    JSON.stringify({ at: new Date().toISOString(), bytes: SIZE, node, worker: { ...worker, cpuSPerGiB: round(cpu / (SIZE / 1024 ** 3)) }, peakMiB: memory, expected }, null, 2),
+  );
+  console.log("written to bench/results/upload.json");
+  ours.child.kill();
+  peer.close();
+  if (worker.answer.sha256 !== expected || node.answer.sha256 !== expected) process.exit(1);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
