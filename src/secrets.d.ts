@@ -2,6 +2,6 @@
 interface Env {
   /** Unset: the built-in offline model answers. */
   OPENAI_API_KEY?: string;
-  /** Set: /api/chat and /v1/* need `Authorization: Bearer <API_TOKEN>`. */
+  /** Set: /api/chat, /v1/* and /api/upload need `Authorization: Bearer <API_TOKEN>`. */
   API_TOKEN?: string;
 }

@@ -1,6 +1,7 @@
 import type { IRequest } from "itty-router";
 import { integerVar, readConfig } from "../config";
 import { HttpError } from "../http/HttpError";
+import { requireToken } from "../http/requireToken";
 import { negotiate } from "../streams/negotiate";
 import { pushStream } from "../streams/pushStream";
 import { claimedSha256, digestHeader } from "../upload/contentDigest";
@@ -15,6 +16,7 @@ const PROGRESS_BYTES = 1024 * 1024;
  * the body arrives, then the result. A declared Content-Length over UPLOAD_MAX_BYTES is refused before a byte is read.
  */
 export async function upload(request: IRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
+  await requireToken(request, env.API_TOKEN || undefined);
   const maxBytes = integerVar(env, "UPLOAD_MAX_BYTES", 0, 5 * 1024 ** 3, 100 * 1024 * 1024);
   const declared = request.headers.get("content-length");
   const length = declared === null ? undefined : Number(declared);
@@ -63,6 +65,7 @@ export async function upload(request: IRequest, env: Env, ctx: ExecutionContext)
  * digest: Content-Digest for the whole body, Repr-Digest for a range (RFC 9530: the digest is of the whole).
  */
 export async function download(request: IRequest, env: Env): Promise<Response> {
+  await requireToken(request, env.API_TOKEN || undefined);
   const key = request.params.key ?? "";
   const notFound = new HttpError(404, "not_found", "no upload by that key");
   if (!env.UPLOADS || !/^[0-9a-f-]{36}$/.test(key)) throw notFound;

@@ -132,6 +132,14 @@ describe("POST /api/upload", () => {
     expect(values.at(-1)).toMatchObject({ bytes: bytes.length, sha256: await sha256(bytes) });
   });
 
+  it("needs the bearer token when API_TOKEN is set, refusing before a byte of the body is read", async () => {
+    const { body, state } = chunked(bytesOf(2000));
+    const refused = await post(body, {}, { API_TOKEN: "s3cret" });
+    expect(refused.status).toBe(401);
+    expect(state.pulled).toBe(false);
+    expect((await post(bytesOf(10), { authorization: "Bearer s3cret" }, { API_TOKEN: "s3cret" })).status).toBe(201);
+  });
+
   it("answers the wrong method with 405 and Allow", async () => {
     const response = await callWorker("/api/upload");
     expect(response.status).toBe(405);
