@@ -10,12 +10,16 @@ export default defineConfig({
         test: {
           name: "workers",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/e2e/**"],
+          exclude: ["test/e2e/**", "test/browser/**"],
           // The fake OpenAI upstream runs in Node; the Worker under test reaches it on 127.0.0.1.
           globalSetup: ["test/node/globalSetup.ts"],
           // Pre-bundled once: loaded module by module, openai and zod cost every test file ~3 s before its first request.
           deps: { optimizer: { ssr: { enabled: true, include: ["openai", "zod"] } } },
         },
+      },
+      {
+        // The demo page in Debian's Chromium, driven by playwright-core, against `wrangler dev` on 127.0.0.1.
+        test: { name: "browser", include: ["test/browser/**/*.test.ts"], environment: "node", testTimeout: 30_000, hookTimeout: 60_000 },
       },
       {
         // Real sockets: the Worker served on 127.0.0.1 by wrangler's test harness, driven from Node.

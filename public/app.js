@@ -1,0 +1,148 @@
+// The demo page. Every stream is read with the same helpers the tests use: src/client, bundled to /build/client.js.
+import { progressive, readSSE, StreamError } from "/build/client.js";
+
+const $ = (id) => document.getElementById(id);
+
+/** Words for an error a person can act on. */
+function describe(error) {
+  if (error instanceof StreamError) return `${error.message} (${error.code})`;
+  if (error?.name === "AbortError") return "stopped";
+  return String(error?.message ?? error);
+}
+
+/** fetch with the API token, asked for once when the Worker wants one and kept for this tab's session. */
+async function authFetch(url, init = {}) {
+  const headers = new Headers(init.headers);
+  const token = sessionStorage.getItem("apiToken");
+  if (token) headers.set("authorization", `Bearer ${token}`);
+  const response = await fetch(url, { ...init, headers });
+  if (response.status !== 401 || init.retried) return response;
+  const entered = prompt("This Worker needs its API token:");
+  if (!entered) return response;
+  sessionStorage.setItem("apiToken", entered);
+  return authFetch(url, { ...init, retried: true });
+}
+
+// Chat: tokens are appended as they arrive; Stop aborts the request, and the Worker aborts the model with it.
+let chatAbort;
+$("chat-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const output = $("chat-output");
+  output.textContent = "";
+  chatAbort = new AbortController();
+  $("chat-send").disabled = true;
+  $("chat-stop").disabled = false;
+  $("chat-status").textContent = "streaming";
+  try {
+    const response = await authFetch("/api/chat", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ message: $("chat-input").value }),
+      signal: chatAbort.signal,
+    });
+    const summary = await (async () => {
+      const tokens = readSSE(response);
+      for (;;) {
+        const step = await tokens.next();
+        if (step.done) return step.value;
+        output.textContent += step.value;
+      }
+    })();
+    $("chat-status").textContent = `done: ${summary?.finish_reason ?? "complete"}`;
+  } catch (error) {
+    $("chat-status").textContent = describe(error);
+  } finally {
+    $("chat-send").disabled = false;
+    $("chat-stop").disabled = true;
+  }
+});
+$("chat-stop").addEventListener("click", () => chatAbort?.abort());
+
+// Progressive: each part renders the moment its record arrives, in whatever order that is.
+$("progressive-load").addEventListener("click", async () => {
+  const order = $("progressive-order");
+  order.replaceChildren();
+  const render = async (id, part, label) => {
+    const list = $(id);
+    list.dataset.state = "loading";
+    list.replaceChildren(Object.assign(document.createElement("li"), { textContent: "loading…" }));
+    try {
+      const items = await part;
+      list.replaceChildren(...items.map((item) => Object.assign(document.createElement("li"), { textContent: label(item) })));
+      list.dataset.state = "done";
+      order.append(Object.assign(document.createElement("li"), { textContent: id }));
+    } catch (error) {
+      list.replaceChildren(Object.assign(document.createElement("li"), { textContent: describe(error) }));
+      list.dataset.state = "error";
+    }
+  };
+  try {
+    const data = progressive(await authFetch("/api/progressive?users=800&tasks=300"));
+    await Promise.all([
+      render("tasks", data.tasks, (task) => `${task.done ? "✓" : "○"} ${task.title}`),
+      render("users", data.users, (user) => user.name),
+    ]);
+  } catch (error) {
+    $("tasks").replaceChildren(Object.assign(document.createElement("li"), { textContent: describe(error) }));
+  }
+});
+
+// Upload: XMLHttpRequest, because fetch reports no upload progress; the browser hashes the same file to compare.
+$("upload-file").addEventListener("change", async () => {
+  const file = $("upload-file").files?.[0];
+  if (!file) return;
+  const bar = $("upload-progress");
+  $("upload-status").textContent = "uploading";
+  $("upload-size").textContent = $("upload-server-sha").textContent = $("upload-browser-sha").textContent = "–";
+  const hex = (buffer) => [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  crypto.subtle.digest("SHA-256", await file.arrayBuffer()).then((digest) => ($("upload-browser-sha").textContent = hex(digest)));
+  const send = (token) =>
+    new Promise((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open("POST", `/api/upload?name=${encodeURIComponent(file.name)}`);
+      if (token) xhr.setRequestHeader("authorization", `Bearer ${token}`);
+      xhr.upload.onprogress = (event) => event.lengthComputable && (bar.value = event.loaded / event.total);
+      xhr.onload = () => resolve(xhr);
+      xhr.onerror = () => reject(new Error("the upload failed"));
+      xhr.send(file);
+    });
+  try {
+    let xhr = await send(sessionStorage.getItem("apiToken"));
+    if (xhr.status === 401) {
+      const entered = prompt("This Worker needs its API token:");
+      if (entered) sessionStorage.setItem("apiToken", entered);
+      xhr = await send(entered);
+    }
+    const result = JSON.parse(xhr.responseText);
+    if (xhr.status >= 400) throw new Error(result.error?.message ?? `HTTP ${xhr.status}`);
+    bar.value = 1;
+    $("upload-size").textContent = `${result.bytes} bytes`;
+    $("upload-server-sha").textContent = result.sha256;
+    $("upload-status").textContent = result.stored ? "stored" : "hashed (no bucket bound)";
+  } catch (error) {
+    $("upload-status").textContent = describe(error);
+  }
+});
+
+// Proxy: the chunks route through /proxy/self, each chunk shown the moment it arrives.
+$("proxy-start").addEventListener("click", async () => {
+  const output = $("proxy-output");
+  const bar = $("proxy-progress");
+  output.textContent = "";
+  bar.value = 0;
+  $("proxy-status").textContent = "downloading";
+  try {
+    const response = await authFetch(`/proxy/self/api/chunks?count=${bar.max}&interval=150`);
+    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+    let received = 0;
+    for (let step = await reader.read(); !step.done; step = await reader.read()) {
+      output.textContent += step.value;
+      received += step.value.length;
+      bar.value = output.textContent.split("\n").length - 1;
+      $("proxy-status").textContent = `${received} bytes`;
+    }
+    $("proxy-status").textContent = `done: ${received} bytes`;
+  } catch (error) {
+    $("proxy-status").textContent = describe(error);
+  }
+});
