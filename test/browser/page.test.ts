@@ -56,11 +56,11 @@ describe("the demo page", () => {
       async () => `${await page.textContent("#chat-status")}|${await page.textContent("#chat-output")}`,
       (text) => text.startsWith("done"),
     );
-    const streaming = states.filter((s) => s.startsWith("streaming|") && s.length > "streaming|".length);
-    expect(streaming.length).toBeGreaterThan(2); // several intermediate lengths, not only the final text
     const final = states.at(-1)!.split("|")[1]!;
     expect(final.startsWith("You said")).toBe(true);
-    expect(streaming.every((s) => s.split("|")[1]!.length < final.length)).toBe(true);
+    // Several partial answers were on screen while the stream was still open, not only the final text.
+    const partial = states.filter((s) => s.startsWith("streaming|") && s.length > "streaming|".length && s.length < "streaming|".length + final.length);
+    expect(partial.length).toBeGreaterThan(2);
   });
 
   it("stops the stream with Stop, and the Worker logs the cancel", async () => {
