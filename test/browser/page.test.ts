@@ -1,7 +1,8 @@
 import { mkdirSync } from "node:fs";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { useWranglerDev } from "../e2e/wranglerDev";
+import { launchChromium } from "./chromium";
 
 // The page under `wrangler dev`, as `npm start` serves it; the offline model paced so a stream lasts ~2 s.
 const worker = useWranglerDev(() => ({ OFFLINE_TOKEN_MS: "60" }));
@@ -10,11 +11,7 @@ let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  // Debian's Chromium, with the flags this closed network needs (no background calls home).
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  browser = await launchChromium();
 }, 60_000);
 afterAll(() => browser?.close());
 
