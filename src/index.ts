@@ -1,4 +1,5 @@
 import { AutoRouter } from "itty-router";
+import { preflight, withCors } from "./http/cors";
 import { errorResponse } from "./http/errorResponse";
 import { routeNotFound } from "./http/routeNotFound";
 import { withSecurityHeaders } from "./http/withSecurityHeaders";
@@ -10,7 +11,7 @@ import { proxy } from "./routes/proxy";
 import { ticker } from "./routes/ticker";
 import { download, upload } from "./routes/upload";
 
-const router = AutoRouter({ catch: errorResponse, finally: [withSecurityHeaders] });
+const router = AutoRouter({ before: [preflight], catch: errorResponse, finally: [withSecurityHeaders, withCors] });
 
 router
   // Streams that run with no network and no secrets

@@ -1,0 +1,52 @@
+import { badConfig } from "../config";
+
+// Request headers a page may send cross-origin, and response headers it may read.
+const ALLOW_HEADERS = "authorization, content-type, content-digest, last-event-id, range, if-range, if-none-match, accept";
+const EXPOSE_HEADERS = "content-digest, repr-digest, content-range, retry-after, location, etag";
+
+/** The origins in CORS_ORIGINS (comma-separated); empty when unset: same-origin only. */
+function allowedOrigins(env: Env): Set<string> {
+  const origins = new Set<string>();
+  for (const entry of (env.CORS_ORIGINS ?? "").split(",").map((o) => o.trim()).filter(Boolean)) {
+    const url = URL.canParse(entry) ? new URL(entry) : undefined;
+    if (!url || (url.protocol !== "http:" && url.protocol !== "https:") || url.origin !== entry) {
+      throw badConfig("CORS_ORIGINS must be a comma-separated list of origins such as https://app.example");
+    }
+    origins.add(entry);
+  }
+  return origins;
+}
+
+/** The request's Origin when CORS_ORIGINS allows it. */
+function allowed(request: Request, env: Env): string | undefined {
+  const origin = request.headers.get("origin");
+  return origin !== null && allowedOrigins(env).has(origin) ? origin : undefined;
+}
+
+/** Answers a CORS preflight from an allowed origin; anything else goes on to the routes. */
+export function preflight(request: Request, env: Env): Response | undefined {
+  if (request.method !== "OPTIONS" || !request.headers.has("access-control-request-method")) return undefined;
+  const origin = allowed(request, env);
+  if (!origin) return undefined;
+  return new Response(null, {
+    status: 204,
+    headers: {
+      "access-control-allow-origin": origin,
+      "access-control-allow-methods": "GET, HEAD, POST, PUT",
+      "access-control-allow-headers": ALLOW_HEADERS,
+      "access-control-max-age": "600",
+      vary: "Origin",
+    },
+  });
+}
+
+/** Lets an allowed origin read the response: its own origin echoed (never `*`), and Vary: Origin for caches. */
+export function withCors(response: Response, request: Request, env: Env): Response {
+  const origin = allowed(request, env);
+  if (origin) {
+    response.headers.set("access-control-allow-origin", origin);
+    response.headers.set("access-control-expose-headers", EXPOSE_HEADERS);
+  }
+  if (env.CORS_ORIGINS) response.headers.append("vary", "Origin");
+  return response;
+}
