@@ -121,6 +121,8 @@ export async function streamResponse(request: Request, options: StreamOptions, p
               break;
             }
             send(step.value);
+            // Enqueue now rather than in the microtask, so desiredSize counts the record just sent.
+            flush();
             if ((controller.desiredSize ?? 1) <= 0) {
               await Promise.race([new Promise<void>((resolve) => (drained = resolve)), aborted]);
             }
