@@ -4,6 +4,7 @@ import { errorResponse } from "./http/errorResponse";
 import { routeNotFound } from "./http/routeNotFound";
 import { withSecurityHeaders } from "./http/withSecurityHeaders";
 import { chat } from "./routes/chat";
+import { cancelChatStream, readChatStream } from "./routes/chatStreams";
 import { chunks } from "./routes/chunks";
 import { chatCompletions, listModels } from "./routes/openaiGateway";
 import { progressive } from "./routes/progressive";
@@ -19,9 +20,11 @@ router
   .get("/api/chunks", chunks)
   .get("/api/progressive", progressive)
 
-  // The model: chat over SSE, and an OpenAI-compatible gateway (bearer auth and rate limit when configured)
+  // The model: chat over SSE (resumable with ?resume=1), and an OpenAI-compatible gateway (bearer auth and rate limit when configured)
   .get("/api/chat", chat)
   .post("/api/chat", chat)
+  .get("/api/chat/:streamId", readChatStream)
+  .delete("/api/chat/:streamId", cancelChatStream)
   .post("/v1/chat/completions", chatCompletions)
   .get("/v1/models", listModels)
 
@@ -39,3 +42,6 @@ router
   .all("*", routeNotFound(router.routes));
 
 export default { fetch: router.fetch } satisfies ExportedHandler<Env>;
+
+// The Durable Object behind resumable chat streams; wrangler.toml binds it as CHAT_STREAMS.
+export { ChatStream } from "./resume/ChatStream";

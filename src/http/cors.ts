@@ -2,7 +2,7 @@ import { badConfig } from "../config";
 
 // Request headers a page may send cross-origin, and response headers it may read.
 const ALLOW_HEADERS = "authorization, content-type, content-digest, last-event-id, range, if-range, if-none-match, accept";
-const EXPOSE_HEADERS = "content-digest, repr-digest, content-range, retry-after, location, etag";
+const EXPOSE_HEADERS = "content-digest, repr-digest, content-range, retry-after, location, etag, stream-id, content-location";
 
 /** The origins in CORS_ORIGINS (comma-separated); empty when unset: same-origin only. */
 function allowedOrigins(env: Env): Set<string> {
@@ -32,7 +32,7 @@ export function preflight(request: Request, env: Env): Response | undefined {
     status: 204,
     headers: {
       "access-control-allow-origin": origin,
-      "access-control-allow-methods": "GET, HEAD, POST, PUT",
+      "access-control-allow-methods": "GET, HEAD, POST, PUT, DELETE",
       "access-control-allow-headers": ALLOW_HEADERS,
       "access-control-max-age": "600",
       vary: "Origin",
