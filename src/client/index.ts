@@ -1,5 +1,6 @@
 // Readers for this template's streams, for the browser and Node alike.
 export { readSSE } from "./readSSE";
+export { readResumable, type ResumeOptions } from "./readResumable";
 export { readJSONL, type JSONLReader, type ReadJSONLOptions } from "./readJSONL";
 export { progressive, type Parts, type Progressive } from "./progressive";
 export { StreamError } from "./StreamError";

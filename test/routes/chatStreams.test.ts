@@ -7,6 +7,7 @@ import { answer } from "../../src/llm/offlineModel";
 import { parseSSE, type ServerSentEvent } from "../../src/streams/parseSSE";
 import { readLines } from "../../src/streams/readLines";
 import { drain } from "../support/chunked";
+import { flakyFetch } from "../support/flakyFetch";
 import { callWorker, postJSON, upstream, upstreamRequests } from "../support/callWorker";
 
 beforeEach(() => {
@@ -250,31 +251,9 @@ describe("resumable chat stream refusals", () => {
 describe("the eventsource client and a resumable chat stream", () => {
   it("reconnects by itself after each drop and gets every event exactly once", async () => {
     const q = "eventsource reconnects";
-    const connections: (string | null)[] = [];
-    // A fetch whose connection drops after three chunks, the first two times: the client sees a network failure.
-    const flakyFetch = async (url: string | URL, init?: RequestInit): Promise<Response> => {
-      const headers = new Headers(init?.headers);
-      connections.push(headers.get("last-event-id"));
-      // 60 ms a word: the answer is still being written at the second reconnect, a second (`retry: 1000`) after the first.
-      const vars = { ...offline, OFFLINE_TOKEN_MS: "60" };
-      const response = await callWorker(new URL(url).pathname + new URL(url).search, { headers, signal: init?.signal }, vars);
-      if (connections.length > 2) return response;
-      const reader = response.body!.getReader();
-      let chunks = 0;
-      const body = new ReadableStream<Uint8Array>({
-        async pull(controller) {
-          const { done, value } = await reader.read();
-          if (done) return controller.close();
-          controller.enqueue(value);
-          if (++chunks === 3) {
-            await reader.cancel();
-            controller.error(new TypeError("network connection lost"));
-          }
-        },
-      });
-      return new Response(body, response);
-    };
-    const source = new EventSource(`http://worker/api/chat?resume=1&q=${encodeURIComponent(q)}`, { fetch: flakyFetch });
+    // 60 ms a word: the answer is still being written at the second reconnect, a second (`retry: 1000`) after the first.
+    const { fetch, connections } = flakyFetch({ ...offline, OFFLINE_TOKEN_MS: "60" }, { drops: 2, chunks: 3 });
+    const source = new EventSource(`http://worker/api/chat?resume=1&q=${encodeURIComponent(q)}`, { fetch });
     const messages = await new Promise<MessageEvent[]>((resolve, reject) => {
       const seen: MessageEvent[] = [];
       // addEventListener, not onmessage: workerd's EventTarget calls on<type> handlers itself, and eventsource does too.
