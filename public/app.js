@@ -1,5 +1,5 @@
 // The demo page. Every stream is read with the same helpers the tests use: src/client, bundled to /build/client.js.
-import { progressive, readSSE, StreamError } from "/build/client.js";
+import { progressive, readResumable, StreamError } from "/build/client.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -10,11 +10,16 @@ function describe(error) {
   return String(error?.message ?? error);
 }
 
+/** The Authorization header for the API token this tab was given, if any. */
+function authHeaders() {
+  const token = sessionStorage.getItem("apiToken");
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
+
 /** fetch with the API token, asked for once when the Worker wants one and kept for this tab's session. */
 async function authFetch(url, init = {}) {
   const headers = new Headers(init.headers);
-  const token = sessionStorage.getItem("apiToken");
-  if (token) headers.set("authorization", `Bearer ${token}`);
+  for (const [name, value] of Object.entries(authHeaders())) headers.set(name, value);
   const response = await fetch(url, { ...init, headers });
   if (response.status !== 401 || init.retried) return response;
   const entered = prompt("This Worker needs its API token:");
@@ -23,40 +28,54 @@ async function authFetch(url, init = {}) {
   return authFetch(url, { ...init, retried: true });
 }
 
-// Chat: tokens are appended as they arrive; Stop aborts the request, and the Worker aborts the model with it.
+// Chat: a resumable stream (?resume=1), so a dropped connection (a phone changing networks) costs nothing: the reader
+// reconnects with the last event id and the answer goes on where it stopped. Stop aborts the request and cancels
+// the stream (DELETE), which stops the model.
 let chatAbort;
+let chatLocation;
 $("chat-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const output = $("chat-output");
+  const status = $("chat-status");
   output.textContent = "";
   chatAbort = new AbortController();
+  chatLocation = undefined;
   $("chat-send").disabled = true;
   $("chat-stop").disabled = false;
-  $("chat-status").textContent = "streaming";
+  status.textContent = "streaming";
   try {
-    const response = await authFetch("/api/chat", {
+    const response = await authFetch("/api/chat?resume=1", {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ message: $("chat-input").value }),
       signal: chatAbort.signal,
     });
+    chatLocation = response.headers.get("content-location") ?? undefined;
+    const tokens = readResumable(response, {
+      signal: chatAbort.signal,
+      headers: authHeaders(),
+      onReconnect: (attempt) => (status.textContent = `connection lost: reconnecting (${attempt})…`),
+    });
     const summary = await (async () => {
-      const tokens = readSSE(response);
       for (;;) {
         const step = await tokens.next();
         if (step.done) return step.value;
         output.textContent += step.value;
+        status.textContent = "streaming";
       }
     })();
-    $("chat-status").textContent = `done: ${summary?.finish_reason ?? "complete"}`;
+    status.textContent = `done: ${summary?.finish_reason ?? "complete"}`;
   } catch (error) {
-    $("chat-status").textContent = describe(error);
+    status.textContent = describe(error);
   } finally {
     $("chat-send").disabled = false;
     $("chat-stop").disabled = true;
   }
 });
-$("chat-stop").addEventListener("click", () => chatAbort?.abort());
+$("chat-stop").addEventListener("click", () => {
+  chatAbort?.abort();
+  if (chatLocation) void authFetch(chatLocation, { method: "DELETE" });
+});
 
 // Progressive: each part renders the moment its record arrives, in whatever order that is.
 $("progressive-load").addEventListener("click", async () => {

@@ -1,6 +1,8 @@
 import { mkdirSync } from "node:fs";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { answer } from "../../src/llm/offlineModel";
+import { tcpRelay } from "../e2e/tcpRelay";
 import { useWranglerDev } from "../e2e/wranglerDev";
 import { launchChromium } from "./chromium";
 
@@ -58,6 +60,23 @@ describe("the demo page", () => {
     // Several partial answers were on screen while the stream was still open, not only the final text.
     const partial = states.filter((s) => s.startsWith("streaming|") && s.length > "streaming|".length && s.length < "streaming|".length + final.length);
     expect(partial.length).toBeGreaterThan(2);
+  });
+
+  it("rides out a network drop mid-answer: it says it is reconnecting, then finishes the same answer", async () => {
+    // The page is loaded through a relay whose connections the test cuts: to the browser, the network went away.
+    const relay = await tcpRelay(worker.url);
+    try {
+      await page.goto(relay.url.href);
+      await page.click("#chat-send");
+      await page.waitForFunction(() => (document.getElementById("chat-output")?.textContent ?? "").length > 20);
+      relay.cut();
+      const states = await watch(async () => (await page.textContent("#chat-status"))!, (text) => text.startsWith("done"));
+      expect(states.some((state) => state.startsWith("connection lost: reconnecting"))).toBe(true);
+      expect(states.at(-1)).toBe("done: stop");
+      expect(await page.textContent("#chat-output")).toBe(answer("Tell me about streaming").join(""));
+    } finally {
+      await relay.close();
+    }
   });
 
   it("stops the stream with Stop, and the Worker logs the cancel", async () => {
