@@ -1,0 +1,144 @@
+// npm run bench: resumable chat streams under `wrangler dev`, next to the plain relay in the same Worker, against the
+// local upstream that stamps each token. Resume latency: a reader drops mid-answer and reconnects with Last-Event-ID;
+// the time from sending the reconnect to its first replayed event, beside what a plain stream offers instead (a new
+// request: time to its first token). CPU: the same answers plain and recorded (a Durable Object, one SQLite row per
+// token). Prints and records figures; fails on errors of the harness, never on timings.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { parseSSE, type ServerSentEvent } from "../src/streams/parseSSE";
+import { readLines } from "../src/streams/readLines";
+import { startFakeOpenAI } from "../test/node/fakeOpenAI";
+import { cpuSeconds, peakMiB, startDev, workerdPids } from "./processes";
+
+const STREAMS = Number(process.env.BENCH_RESUME_STREAMS ?? 200);
+const PACE_MS = Number(process.env.BENCH_PACE_MS ?? 20);
+const SHORT = 20;
+const LONG = 100;
+const RECONNECTS = Number(process.env.BENCH_RECONNECTS ?? 50);
+
+const now = () => performance.timeOrigin + performance.now();
+const round = (value: number, digits = 2) => Number(value.toFixed(digits));
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+let client = 0;
+function ask(base: URL, path: string, tokens: number): Promise<Response> {
+  const ip = ++client;
+  return fetch(new URL(path, base), {
+    method: "POST",
+    headers: { "content-type": "application/json", "cf-connecting-ip": `10.${ip >> 16}.${(ip >> 8) & 255}.${ip & 255}` },
+    body: JSON.stringify({ message: "bench", max_tokens: tokens }),
+  });
+}
+
+/** Reads a stream to its end; `leaveAfter` events, then drops it. Throws on an error event or a cut. */
+async function read(response: Response, leaveAfter = Infinity): Promise<(ServerSentEvent & { at: number })[]> {
+  if (!response.ok) throw new Error(`HTTP ${response.status} ${await response.text()}`);
+  const events: (ServerSentEvent & { at: number })[] = [];
+  for await (const event of parseSSE(readLines(response.body!))) {
+    if (event.event === "error") throw new Error(`error event ${event.data}`);
+    events.push({ ...event, at: now() });
+    if (event.event === "done" || events.length >= leaveAfter) return events;
+  }
+  throw new Error("the stream was cut");
+}
+
+async function main() {
+  const upstream = await startFakeOpenAI();
+  const base = `${upstream.url}/stamp-${PACE_MS}/v1`;
+  const dev = await startDev("edge-streams", [
+    "--var", `OPENAI_BASE_URL:${base}`, "--var", "OPENAI_API_KEY:sk-bench", "--var", "CHAT_MAX_TOKENS:1000",
+  ]);
+  const pids = workerdPids(dev.child.pid!);
+  console.log(`resumable chat benchmark: upstream paces tokens ${PACE_MS} ms apart; ${STREAMS} concurrent streams\n`);
+
+  // 1. Resume latency, one reader at a time: drop after 10 tokens of 100, stay away 200 ms (10 more are made), then
+  // reconnect with Last-Event-ID.
+  const resumeMs: number[] = [];
+  const freshMs: number[] = [];
+  for (let run = 0; run < RECONNECTS; run++) {
+    const first = await ask(dev.url, "/api/chat?resume=1", 100);
+    const location = new URL(first.headers.get("content-location")!, dev.url);
+    const seen = await read(first, 10);
+    await first.body?.cancel();
+    await new Promise((resolve) => setTimeout(resolve, 10 * PACE_MS));
+    const sent = now();
+    const again = await fetch(location, { headers: { "last-event-id": seen.at(-1)!.id } });
+    const rest = await read(again, 1);
+    resumeMs.push(now() - sent);
+    if (rest[0]!.id.split(":")[1] !== "11") throw new Error(`resumed at ${rest[0]!.id}, not at event 11`);
+    await again.body?.cancel();
+    await fetch(location, { method: "DELETE" });
+
+    const started = now();
+    const plain = await ask(dev.url, "/api/chat", 100);
+    await read(plain, 1);
+    freshMs.push(now() - started);
+    await plain.body?.cancel();
+  }
+  const resume = { p50: round(percentile(resumeMs, 50)), p99: round(percentile(resumeMs, 99)) };
+  const fresh = { p50: round(percentile(freshMs, 50)), p99: round(percentile(freshMs, 99)) };
+  console.log(`reconnect to first event (ms), ${RECONNECTS} runs             p50      p99`);
+  console.log(`  resumable: Last-Event-ID, replay from event 11  ${resume.p50.toFixed(2).padStart(8)} ${resume.p99.toFixed(2).padStart(8)}`);
+  console.log(`  plain: a new request, its first token            ${fresh.p50.toFixed(2).padStart(8)} ${fresh.p99.toFixed(2).padStart(8)}`);
+  console.log(`  (the plain stream also starts the answer over: the model is asked, and paid, again)`);
+
+  // 2. What recording adds to each token's latency, one stream at a time (tokens are stamped when sent).
+  const latency: Record<string, { p50: number; p99: number }> = {};
+  for (const [name, path] of [["plain", "/api/chat"], ["resumable", "/api/chat?resume=1"]] as const) {
+    const all: number[] = [];
+    for (let run = 0; run < 10; run++) {
+      const events = await read(await ask(dev.url, path, 50));
+      all.push(...events.filter((e) => e.event === "message").map((e) => e.at - Number(JSON.parse(e.data))));
+    }
+    latency[name] = { p50: round(percentile(all, 50)), p99: round(percentile(all, 99)) };
+  }
+  console.log(`\ntoken latency at 1 stream (ms, sent by the upstream to read here)   p50      p99`);
+  for (const [name, l] of Object.entries(latency)) console.log(`  ${name.padEnd(64)} ${l.p50.toFixed(2).padStart(8)} ${l.p99.toFixed(2).padStart(8)}`);
+
+  // 3. CPU: many answers at once, plain and recorded; short and long answers separate per-stream from per-token.
+  const cpu: Record<string, { perStreamMs: number; per1000TokensMs: number; wallS: number; errors: number }> = {};
+  for (const [name, path] of [["plain", "/api/chat"], ["resumable", "/api/chat?resume=1"]] as const) {
+    const run = async (tokens: number) => {
+      const before = cpuSeconds(pids);
+      const started = now();
+      const results = await Promise.allSettled(Array.from({ length: STREAMS }, async () => read(await ask(dev.url, path, tokens))));
+      const failed = results.filter((r) => r.status === "rejected");
+      if (failed.length > 0) console.log(`  ${name}: ${failed.length} failed, first: ${(failed[0] as PromiseRejectedResult).reason}`);
+      return { cpuS: cpuSeconds(pids) - before, wallS: (now() - started) / 1000, errors: failed.length };
+    };
+    const short = await run(SHORT);
+    const long = await run(LONG);
+    const perToken = (long.cpuS - short.cpuS) / (STREAMS * (LONG - SHORT));
+    cpu[name] = {
+      perStreamMs: round(((short.cpuS - STREAMS * SHORT * perToken) / STREAMS) * 1000),
+      per1000TokensMs: round(perToken * 1e6, 1),
+      wallS: round(short.wallS),
+      errors: short.errors + long.errors,
+    };
+  }
+  console.log(`\n${STREAMS} concurrent answers   errors   wall s (${SHORT} tokens)   CPU ms/stream   CPU ms/1000 tokens`);
+  for (const [name, c] of Object.entries(cpu)) {
+    console.log(
+      `  ${name.padEnd(20)} ${String(c.errors).padStart(6)} ${c.wallS.toFixed(2).padStart(20)} ${c.perStreamMs.toFixed(2).padStart(15)} ${c.per1000TokensMs.toFixed(1).padStart(20)}`,
+    );
+  }
+  console.log(
+    `\nrecorded / plain: CPU per token ${round(cpu.resumable!.per1000TokensMs / cpu.plain!.per1000TokensMs)}×, ` +
+      `CPU per stream ${round(cpu.resumable!.perStreamMs / cpu.plain!.perStreamMs)}×  (whole workerd processes; peak ${round(peakMiB(pids), 0)} MiB)`,
+  );
+
+  mkdirSync("bench/results", { recursive: true });
+  const file = "bench/results/resume.json";
+  writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), streams: STREAMS, paceMs: PACE_MS, resume, fresh, latency, cpu }, null, 2));
+  console.log(`\nwritten to ${file}`);
+  dev.child.kill();
+  await upstream.close();
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
