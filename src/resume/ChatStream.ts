@@ -26,7 +26,6 @@ export type StartResult =
 interface StreamRow extends Record<string, SqlStorageValue> {
   stream_id: string;
   state: "running" | "finished";
-  heartbeat_ms: number;
   keep_ms: number;
 }
 
@@ -66,10 +65,9 @@ export class ChatStream extends DurableObject<Env> {
   /** Starts the answer; resolves once its first event is recorded, or with the error that came before it. */
   async start(job: ChatJob): Promise<StartResult> {
     if (this.#stream()) return { ok: false, status: 409, code: "stream_exists", message: "stream id in use", headers: {} };
-    this.#sql.exec(`CREATE TABLE stream (stream_id TEXT, state TEXT, heartbeat_ms INTEGER, keep_ms INTEGER,
-      started_at INTEGER, ended_at INTEGER)`);
+    this.#sql.exec("CREATE TABLE stream (stream_id TEXT, state TEXT, keep_ms INTEGER, started_at INTEGER, ended_at INTEGER)");
     this.#sql.exec("CREATE TABLE events (seq INTEGER PRIMARY KEY, event TEXT NOT NULL, data TEXT NOT NULL)");
-    this.#sql.exec("INSERT INTO stream VALUES (?, 'running', ?, ?, ?, NULL)", job.streamId, job.heartbeatMs, job.resume.keepMs, Date.now());
+    this.#sql.exec("INSERT INTO stream VALUES (?, 'running', ?, ?, NULL)", job.streamId, job.resume.keepMs, Date.now());
     this.#streamId = job.streamId;
     this.#detachedMs = job.resume.detachedMs;
     this.#abort = new AbortController();

@@ -126,6 +126,16 @@ describe("a resumable chat stream", () => {
     expect((await seenUpstream(q)).abortedAt).toBeNull();
   });
 
+  it("sends every reader a heartbeat while the model is silent, and the watchdog's error at the end", async () => {
+    // Two tokens, then silence: heartbeats every 50 ms until the 400 ms idle watchdog ends the stream.
+    const first = await start("silence", { ...upstream("stallmid"), HEARTBEAT_MS: "50" });
+    const second = await callWorker(`/api/chat/${streamId(first)}`);
+    for (const wire of await Promise.all([first.text(), second.text()])) {
+      expect(wire.match(/^: ping$/gm)?.length).toBeGreaterThan(2);
+      expect(wire).toMatch(/event: error\nid: \S+\ndata: .*"code":"upstream_timeout"/);
+    }
+  });
+
   it("answers 204 to a reader who already has the end, which stops EventSource reconnecting", async () => {
     const response = await start("the end");
     const events = await readEvents(response);
