@@ -2,7 +2,8 @@ import { parseSSE } from "../streams/parseSSE";
 import { readLines } from "../streams/readLines";
 import { sleep } from "../streams/sleep";
 import { okBody } from "./okBody";
-import { badRecordError, cutError, StreamError } from "./StreamError";
+import { readEvent } from "./readSSE";
+import { cutError, StreamError } from "./StreamError";
 
 export interface ResumeOptions {
   /** Stops reading, and any reconnect under way. */
@@ -38,15 +39,12 @@ export async function* readResumable<T = unknown>(response: Response, options: R
     let failure: unknown = cutError();
     try {
       current ??= await reconnect();
-      for await (const { event, data, id } of parseSSE(readLines(await okBody(current), signal))) {
-        lastEventId = id;
+      for await (const event of parseSSE(readLines(await okBody(current), signal))) {
+        lastEventId = event.id;
         attempt = 0;
-        if (event === "message") yield parse(data) as T;
-        else if (event === "done") return parse(data);
-        else if (event === "error") {
-          const { message, code } = parse(data) as { message: string; code: string };
-          throw new StreamError(message, code);
-        }
+        const meaning = readEvent(event);
+        if (meaning?.end) return meaning.value;
+        if (meaning) yield meaning.value as T;
       }
     } catch (error) {
       // What the server said is final; only a lost connection is worth another try.
@@ -63,13 +61,5 @@ export async function* readResumable<T = unknown>(response: Response, options: R
     const headers = new Headers(options.headers);
     if (lastEventId) headers.set("last-event-id", lastEventId);
     return fetchOnce(resumeUrl!, { headers, signal });
-  }
-}
-
-function parse(data: string): unknown {
-  try {
-    return JSON.parse(data);
-  } catch {
-    throw badRecordError(data);
   }
 }

@@ -1,5 +1,5 @@
 import { okBody } from "./okBody";
-import { parseSSE } from "../streams/parseSSE";
+import { parseSSE, type ServerSentEvent } from "../streams/parseSSE";
 import { readLines } from "../streams/readLines";
 import { badRecordError, cutError, StreamError } from "./StreamError";
 
@@ -10,15 +10,26 @@ import { badRecordError, cutError, StreamError } from "./StreamError";
  */
 export async function* readSSE<T = unknown>(response: Response): AsyncGenerator<T, unknown> {
   const body = await okBody(response);
-  for await (const { event, data } of parseSSE(readLines(body))) {
-    if (event === "message") yield parse(data) as T;
-    else if (event === "done") return parse(data);
-    else if (event === "error") {
-      const { message, code } = parse(data) as { message: string; code: string };
-      throw new StreamError(message, code);
-    }
+  for await (const event of parseSSE(readLines(body))) {
+    const meaning = readEvent(event);
+    if (meaning?.end) return meaning.value;
+    if (meaning) yield meaning.value as T;
   }
   throw cutError();
+}
+
+/**
+ * What one event of this template's SSE streams means: a record, or the end with its summary (`end: true`);
+ * undefined for a named event of another kind. An `error` event is thrown as a StreamError.
+ */
+export function readEvent({ event, data }: ServerSentEvent): { value: unknown; end: boolean } | undefined {
+  if (event === "message") return { value: parse(data), end: false };
+  if (event === "done") return { value: parse(data), end: true };
+  if (event === "error") {
+    const { message, code } = parse(data) as { message: string; code: string };
+    throw new StreamError(message, code);
+  }
+  return undefined;
 }
 
 function parse(data: string): unknown {
