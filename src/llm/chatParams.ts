@@ -17,10 +17,13 @@ export interface ChatRequestBody {
 
 /** Checks a chat request against the caps: 400 for a bad shape, a model off the list or too many tokens; 413 for a long prompt. */
 export function chatParams(body: ChatRequestBody, config: LLMConfig): ChatParams {
-  const messages = typeof body.message === "string" ? [{ role: "user", content: body.message }] : body.messages;
-  if (!Array.isArray(messages) || messages.length === 0 || !messages.every(isMessage)) {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) throw bad("the body must be a JSON object");
+  const given = typeof body.message === "string" ? [{ role: "user", content: body.message }] : body.messages;
+  if (!Array.isArray(given) || given.length === 0 || !given.every(isMessage)) {
     throw bad("messages must be a non-empty array of { role: system|user|assistant, content: string }");
   }
+  // Only the checked fields go upstream: anything else a caller adds would reach the paid model uncounted.
+  const messages = given.map(({ role, content }) => ({ role, content }));
   const promptChars = messages.reduce((sum, m) => sum + m.content.length, 0);
   if (promptChars > config.maxPromptChars) {
     throw new HttpError(413, "prompt_too_large", `the prompt must be at most ${config.maxPromptChars} characters`);

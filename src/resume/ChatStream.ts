@@ -90,6 +90,9 @@ export class ChatStream extends DurableObject<Env> {
     // Recorded as running but not being produced here: the object was restarted mid-answer (a deploy, a crash).
     if (stream.state === "running" && !this.#abort) this.#interrupted(stream);
     const after = Number(new URL(request.url).searchParams.get("after") ?? "0");
+    // Past the last event recorded: a reader that says it has events nobody sent is confused, or probing.
+    const last = this.#sql.exec<{ n: number | null }>("SELECT max(seq) AS n FROM events").one().n ?? 0;
+    if (after > last) return new Response(null, { status: 416 });
     const rows = this.#sql.exec<EventRow>("SELECT seq, event, data FROM events WHERE seq > ? ORDER BY seq", after).toArray();
     const live = this.#abort !== undefined;
     // A finished stream the reader has all of: 204 is what makes EventSource stop reconnecting.
@@ -132,7 +135,7 @@ export class ChatStream extends DurableObject<Env> {
   async #produce(job: ChatJob, signal: AbortSignal, first: () => void, early: (error: HttpError) => void): Promise<void> {
     const startedAt = Date.now();
     const append = (event: string, data: string) => {
-      if (this.#seq + 1 > job.resume.maxEvents - 1 || this.#bytes + data.length > job.resume.maxBytes) {
+      if (this.#seq + 1 > job.resume.maxEvents - 1 || this.#bytes + utf8Length(data) > job.resume.maxBytes) {
         const limit = `${job.resume.maxEvents} events or ${job.resume.maxBytes} bytes`;
         this.#abort?.abort(new HttpError(507, "stream_too_large", `the answer outgrew what a stream may keep (${limit})`));
         return;
@@ -177,7 +180,7 @@ export class ChatStream extends DurableObject<Env> {
   /** Records one event and sends it to every reader. */
   #record(event: string, data: string): void {
     const seq = ++this.#seq;
-    this.#bytes += data.length;
+    this.#bytes += utf8Length(data);
     this.#sql.exec("INSERT INTO events (seq, event, data) VALUES (?, ?, ?)", seq, event, data);
     this.#broadcast(frame(this.#streamId, { seq, event, data }));
   }
@@ -265,6 +268,17 @@ export class ChatStream extends DurableObject<Env> {
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
   }
+}
+
+/** The UTF-8 length of a string, which the byte cap counts, without encoding it. JSON text has no lone surrogates. */
+function utf8Length(text: string): number {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    // Code units below 0x80 take one byte; below 0x800 two; each half of a surrogate pair two (four for the pair); else three.
+    if (code >= 0x80) bytes += code < 0x800 || (code >= 0xd800 && code <= 0xdfff) ? 1 : 2;
+  }
+  return bytes;
 }
 
 function frame(streamId: string, row: { seq: number; event: string; data: string }): string {

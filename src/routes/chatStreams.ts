@@ -24,7 +24,7 @@ export async function startChatStream(request: Request, env: Env, params: ChatPa
 
 /** GET /api/chat/:streamId?after=<seq>: the events after `seq` (or after `Last-Event-ID`), then the live ones. */
 export async function readChatStream(request: IRequest, env: Env): Promise<Response> {
-  await requireToken(request, readLLMConfig(env).apiToken);
+  await requireToken(request, readLLMConfig(env).apiToken, env.CHAT_LIMITER);
   requireSSE(request);
   const streamId = checkStreamId(request.params.streamId);
   const lastEventId = request.headers.get("last-event-id");
@@ -39,7 +39,7 @@ export async function readChatStream(request: IRequest, env: Env): Promise<Respo
 
 /** DELETE /api/chat/:streamId: stops the model, tells the readers (`error`, code `cancelled`), deletes the record. */
 export async function cancelChatStream(request: IRequest, env: Env): Promise<Response> {
-  await requireToken(request, readLLMConfig(env).apiToken);
+  await requireToken(request, readLLMConfig(env).apiToken, env.CHAT_LIMITER);
   const streamId = checkStreamId(request.params.streamId);
   if (!(await env.CHAT_STREAMS.getByName(streamId).cancel())) throw streamNotFound();
   return new Response(null, { status: 204 });
@@ -52,7 +52,7 @@ export async function cancelChatStream(request: IRequest, env: Env): Promise<Res
 export async function resumeByLastEventId(request: Request, env: Env): Promise<Response> {
   const resumeAt = parseEventId(request.headers.get("last-event-id")!);
   if (!resumeAt) return new Response(null, { status: 204 });
-  await requireToken(request, readLLMConfig(env).apiToken);
+  await requireToken(request, readLLMConfig(env).apiToken, env.CHAT_LIMITER);
   return relay(env, resumeAt.streamId, resumeAt.seq);
 }
 
@@ -60,6 +60,7 @@ export async function resumeByLastEventId(request: Request, env: Env): Promise<R
 async function relay(env: Env, streamId: string, after: number): Promise<Response> {
   const response = await env.CHAT_STREAMS.getByName(streamId).fetch(`https://chat-stream/?after=${after}`);
   if (response.status === 404) throw streamNotFound();
+  if (response.status === 416) throw new HttpError(400, "bad_request", "no event of this stream has that number yet");
   const headers = new Headers({ "stream-id": streamId, "content-location": `/api/chat/${streamId}` });
   if (response.status === 204) return new Response(null, { status: 204, headers });
   headers.set("content-type", "text/event-stream");

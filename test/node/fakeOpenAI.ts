@@ -26,7 +26,8 @@ export interface FakeOpenAI {
  *
  * Modes: ok, stamp, 400, 401, 403, 429 (Retry-After: 7), 500, midstream (an error payload after 2 tokens),
  * malformed (bad JSON after 2 tokens), nodone (ends without `data: [DONE]`), stall (never answers),
- * stallmid (2 tokens, then silence), keepalive (SSE comments every 50 ms and never a token).
+ * stallmid (2 tokens, then silence), keepalive (SSE comments every 50 ms and never a token), wide (tokens of
+ * three-byte characters: `漢字漢字<n> `).
  * `GET /_requests` returns what it saw.
  */
 export async function startFakeOpenAI(): Promise<FakeOpenAI> {
@@ -101,7 +102,8 @@ async function answer(req: IncomingMessage, res: ServerResponse, requests: SeenR
     if (n === 3 && mode === "midstream") return void res.end(`data: ${JSON.stringify({ error: { message: "boom" } })}\n\n`);
     if (n === 3 && mode === "malformed") return void res.end('data: {"choices":[{"delta":\n\n');
     if (n === 3 && mode === "stallmid") return;
-    res.write(chunk({ content: mode === "stamp" ? `${(performance.timeOrigin + performance.now()).toFixed(3)} ` : `t${n} ` }));
+    const content = mode === "stamp" ? `${(performance.timeOrigin + performance.now()).toFixed(3)} ` : mode === "wide" ? `漢字漢字${n} ` : `t${n} `;
+    res.write(chunk({ content }));
     seen.tokensSent = n;
   }
   res.write(chunk({}, "stop"));

@@ -135,6 +135,9 @@ describe("/api/chat refusals", () => {
     ["a prompt over the cap", "/api/chat", postJSON({ message: "x".repeat(32_001) }), 413, "prompt_too_large"],
     ["a body that is not JSON", "/api/chat", { method: "POST", headers: { "content-type": "application/json" }, body: "{" }, 400, "bad_json"],
     ["a body that is not declared JSON", "/api/chat", { method: "POST", body: "hi" }, 415, "unsupported_media_type"],
+    ["the JSON body null", "/api/chat", postJSON(null), 400, "bad_request"],
+    ["the JSON body null on the gateway", "/v1/chat/completions", postJSON(null), 400, "bad_request"],
+    ["a JSON array body on the gateway", "/v1/chat/completions", postJSON([{ role: "user", content: "hi" }]), 400, "bad_request"],
   ] as const)("refuses %s", async (_name, path, init, status, code) => {
     const response = await callWorker(path, init as RequestInit, offline);
     expect(response.status).toBe(status);

@@ -167,6 +167,36 @@ describe("the limits of a resumable chat stream", () => {
     expect(recorded).toBeLessThanOrEqual(1024);
     expect(events.at(-1)).toMatchObject({ event: "error", data: expect.stringContaining('"code":"stream_too_large"') });
   });
+
+  it("counts CHAT_RESUME_MAX_BYTES in UTF-8 bytes, not characters", async () => {
+    const events = await readEvents(await start("wide", { ...upstream("wide-0-400"), CHAT_RESUME_MAX_BYTES: "1024" }));
+    const utf8 = new TextEncoder();
+    const recorded = events.slice(0, -1).reduce((sum, e) => sum + utf8.encode(e.data).byteLength, 0);
+    expect(recorded).toBeGreaterThan(900);
+    expect(recorded).toBeLessThanOrEqual(1024);
+    expect(events.at(-1)).toMatchObject({ event: "error", data: expect.stringContaining('"code":"stream_too_large"') });
+  });
+
+  it("refuses ?after= or Last-Event-ID past the last event recorded with 400, sending no event", async () => {
+    const response = await start("past the end");
+    const id = streamId(response);
+    const whole = await readEvents(response);
+    for (const init of [{}, { headers: { "last-event-id": `${id}:${whole.length + 1}` } }]) {
+      const path = "headers" in init ? `/api/chat/${id}` : `/api/chat/${id}?after=${whole.length + 5}`;
+      const past = await callWorker(path, init);
+      expect(past.status).toBe(400);
+      expect(await past.json()).toMatchObject({ error: { code: "bad_request" } });
+    }
+  });
+
+  it("refuses ?after= past the live position of a stream still answering with 400", async () => {
+    const response = await start("live", upstream("ok-40-100"));
+    const id = streamId(response);
+    const past = await callWorker(`/api/chat/${id}?after=500`);
+    expect(past.status).toBe(400);
+    await callWorker(`/api/chat/${id}`, { method: "DELETE" });
+    await response.body?.cancel();
+  });
 });
 
 describe("cancelling a resumable chat stream", () => {

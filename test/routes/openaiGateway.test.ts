@@ -79,6 +79,15 @@ describe("/v1/chat/completions through the openai SDK", () => {
     expect(seen.authorization).toBe("Bearer sk-test-secret");
   });
 
+  it("forwards only the message fields it checked, so nothing uncounted reaches the paid upstream", async () => {
+    const padded = { role: "user", content: "hi", name: "x".repeat(50_000), refusal: "y".repeat(50_000), function_call: { name: "f", arguments: "{}" } };
+    const response = await callWorker("/v1/chat/completions", postJSON({ messages: [padded], unchecked: "z".repeat(50_000) }), upstream("ok"));
+    expect(response.status).toBe(200);
+    const seen = (await upstreamRequests()).at(-1)!.body as { messages: unknown[]; unchecked?: unknown };
+    expect(seen.messages).toEqual([{ role: "user", content: "hi" }]);
+    expect(seen).not.toHaveProperty("unchecked");
+  });
+
   it.each([
     ["401", 502],
     ["429", 429],
@@ -179,5 +188,22 @@ describe("the rate limit", () => {
     expect(over.status).toBe(429);
     expect(over.headers.get("retry-after")).toBe("60");
     expect((await callWorker("/v1/models", { headers: { "cf-connecting-ip": "203.0.113.10" } }, offline)).status).toBe(200);
+  });
+
+  it.each([
+    ["/v1/models", {}],
+    ["/api/upload", { method: "POST", body: "x" }],
+    ["/api/upload/00000000-0000-0000-0000-000000000000", {}],
+    ["/api/chat/AAAAAAAAAAAAAAAAAAAAAA", {}],
+  ])("counts wrong token guesses on %s: the 61st in a minute is a 429, not another try", async (path, init) => {
+    const ip = `203.0.113.${20 + path.length}`;
+    const guarded = { ...offline, API_TOKEN: "s3cret" };
+    const guess = (token: string) => callWorker(path, { ...init, headers: { "cf-connecting-ip": ip, authorization: `Bearer ${token}` } }, guarded);
+    const statuses: number[] = [];
+    for (let n = 0; n < 60; n++) statuses.push((await guess(`guess-${n}`)).status);
+    expect(statuses.every((s) => s === 401)).toBe(true);
+    const over = await guess("guess-60");
+    expect(over.status).toBe(429);
+    expect(over.headers.get("retry-after")).toBe("60");
   });
 });
