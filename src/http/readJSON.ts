@@ -1,6 +1,8 @@
+import { drainBody } from "./drainBody";
 import { HttpError } from "./HttpError";
 
-/** Reads a JSON request body of at most `maxBytes`: 415 if it is not JSON, 413 as soon as it is too large. */
+/** Reads a JSON request body of at most `maxBytes`: 415 if it is not JSON, 413 as soon as it is too large
+ * (the rest drained, so the 413 reaches the client). */
 export async function readJSON(request: Request, maxBytes: number): Promise<unknown> {
   const type = request.headers.get("content-type") ?? "";
   if (!/^application\/json\b/i.test(type)) {
@@ -14,7 +16,8 @@ export async function readJSON(request: Request, maxBytes: number): Promise<unkn
   for (let step = await reader?.read(); step && !step.done; step = await reader!.read()) {
     size += step.value.byteLength;
     if (size > maxBytes) {
-      await reader!.cancel();
+      reader!.releaseLock();
+      await drainBody(request.body!);
       throw tooLarge();
     }
     chunks.push(step.value);

@@ -8,10 +8,10 @@ export function claimedSha256(header: string | null): string | undefined {
   if (header === null) return undefined;
   const entry = header.split(",").map((part) => part.trim()).find((part) => /^sha-256=/i.test(part));
   if (entry === undefined) return undefined;
-  const base64 = /^sha-256=:([A-Za-z0-9+/]+={0,2}):$/i.exec(entry)?.[1];
-  const bytes = base64 ? Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)) : undefined;
-  if (!bytes || bytes.length !== 32) throw new HttpError(400, "bad_digest", "Content-Digest: sha-256 must be :base64 of 32 bytes:");
-  return toHex(bytes);
+  // 32 bytes are exactly 44 base64 characters, the last of them padding: anything else is not a SHA-256.
+  const base64 = /^sha-256=:([A-Za-z0-9+/]{43}=):$/i.exec(entry)?.[1];
+  if (!base64) throw new HttpError(400, "bad_digest", "Content-Digest: sha-256 must be :base64 of 32 bytes:");
+  return toHex(Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)));
 }
 
 /** A `Content-Digest` / `Repr-Digest` value for a SHA-256 given as hex. */

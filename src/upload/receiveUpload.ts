@@ -1,4 +1,6 @@
+import { drainBody } from "../http/drainBody";
 import { HttpError } from "../http/HttpError";
+import { idleTimer } from "../streams/idleTimer";
 import { toHex } from "./contentDigest";
 
 /** What an upload came to. */
@@ -16,6 +18,8 @@ export interface UploadOptions {
   /** The declared Content-Length, if any: known, the body goes to R2 as one streamed put. */
   length: number | undefined;
   maxBytes: number;
+  /** A body silent this long is cut (408) and nothing of it kept. */
+  idleMs: number;
   /** The SHA-256 the client claims (Content-Digest), as hex: a body that does not match is not kept. */
   expectedSha256: string | undefined;
   customMetadata: Record<string, string>;
@@ -25,6 +29,16 @@ export interface UploadOptions {
 
 // Unknown length: R2 wants multipart parts of at least 5 MiB, all equal but the last.
 const PART_BYTES = 8 * 1024 * 1024;
+// A BYOB read fills up to this much at once (the runtime hands back ~64 KiB), where a default reader gives 4 KiB.
+const READ_BYTES = 256 * 1024;
+
+/**
+ * The most an upload holds in memory at once: one read, plus, when the length is unknown, the part it is filling.
+ * Reserved before the body is read (uploadMemory.ts).
+ */
+export function uploadMemoryNeed(length: number | undefined, maxBytes: number): number {
+  return length === undefined ? READ_BYTES + Math.min(PART_BYTES, maxBytes) : Math.min(READ_BYTES, length);
+}
 
 /**
  * Reads a request body once, as it arrives: counts it against the limit (413 the moment it passes), hashes it with a
@@ -41,7 +55,7 @@ export async function receiveUpload(body: ReadableStream<Uint8Array> | null, opt
   const store = options.bucket ? openStore(options.bucket, options) : undefined;
   let bytes = 0;
   try {
-    for await (const chunk of chunksOf(body)) {
+    for await (const chunk of chunksOf(body, options.idleMs)) {
       bytes += chunk.byteLength;
       if (bytes > options.maxBytes) {
         throw new HttpError(413, "body_too_large", `the body must be at most ${options.maxBytes} bytes`);
@@ -67,14 +81,12 @@ export async function receiveUpload(body: ReadableStream<Uint8Array> | null, opt
   }
 }
 
-// A BYOB read fills up to this much at once (the runtime hands back ~64 KiB), where a default reader gives 4 KiB.
-const READ_BYTES = 256 * 1024;
-
 /**
- * The body's chunks, read into fresh buffers (each is handed on, so none is reused); cancelled if left early.
- * Request bodies are byte streams and take a BYOB reader; a stream that is not (a test's, say) is read plainly.
+ * The body's chunks, each read into a fresh buffer (each is handed on, so none is reused). Left early (a refusal, a
+ * failed store), the rest of the body is drained so the refusal reaches the client; silent for `idleMs`, it is cut
+ * and a 408 thrown. Request bodies are byte streams and take a BYOB reader; a stream that is not (a test's) is read plainly.
  */
-async function* chunksOf(body: ReadableStream<Uint8Array> | null): AsyncGenerator<Uint8Array> {
+async function* chunksOf(body: ReadableStream<Uint8Array> | null, idleMs: number): AsyncGenerator<Uint8Array> {
   if (!body) return;
   let byob: ReadableStreamBYOBReader | undefined;
   try {
@@ -84,14 +96,35 @@ async function* chunksOf(body: ReadableStream<Uint8Array> | null): AsyncGenerato
   }
   const reader = byob ?? body.getReader();
   const read = () => (byob ? byob.read(new Uint8Array(READ_BYTES)) : (reader as ReadableStreamDefaultReader<Uint8Array>).read());
+  let idle = false;
+  let reading = false;
+  // Only a read counts: a slow store is not a silent client. Cancelling ends the pending read as if the body had
+  // ended; `idle` tells the two apart.
+  const watchdog = idleTimer(idleMs, () => {
+    if (!reading) return;
+    idle = true;
+    void reader.cancel().catch(() => {});
+  });
+  const next = async () => {
+    watchdog.touch();
+    reading = true;
+    const step = await read();
+    reading = false;
+    return step;
+  };
   let finished = false;
   try {
-    for (let step = await read(); !step.done; step = await read()) {
+    for (let step = await next(); !step.done; step = await next()) {
       if (step.value.byteLength > 0) yield step.value;
     }
+    if (idle) throw new HttpError(408, "body_idle", `the body sent nothing for ${idleMs} ms`);
     finished = true;
   } finally {
-    if (!finished) await reader.cancel().catch(() => {});
+    watchdog.stop();
+    if (!finished && !idle) {
+      reader.releaseLock();
+      await drainBody(body);
+    }
   }
 }
 
@@ -124,28 +157,31 @@ function openStore(bucket: R2Bucket, options: UploadOptions): Store {
       abort: (reason) => writer.abort(reason),
     };
   }
-  // Unknown length: whole parts as they fill; a body smaller than one part is a single put.
-  const part = new Uint8Array(PART_BYTES);
+  // Unknown length: whole parts as they fill, a body smaller than one part a single put. The part is kept as the
+  // chunks that arrived (copied to their own size: a read's buffer is 256 KiB for ~64 KiB of data), so memory follows
+  // what was sent: a 1-byte upload holds 1 byte, not a part.
+  let chunks: Uint8Array[] = [];
   let filled = 0;
   let upload: R2MultipartUpload | undefined;
   const parts: R2UploadedPart[] = [];
   const flush = async () => {
     upload ??= await bucket.createMultipartUpload(key, metadata);
-    parts.push(await upload.uploadPart(parts.length + 1, part.subarray(0, filled)));
+    parts.push(await upload.uploadPart(parts.length + 1, streamOf(chunks, filled)));
+    chunks = [];
     filled = 0;
   };
   return {
     write: async (chunk) => {
       for (let at = 0; at < chunk.byteLength; ) {
         const take = Math.min(PART_BYTES - filled, chunk.byteLength - at);
-        part.set(chunk.subarray(at, at + take), filled);
+        chunks.push(chunk.slice(at, at + take));
         filled += take;
         at += take;
         if (filled === PART_BYTES) await flush();
       }
     },
     finish: async () => {
-      if (!upload) return void (await bucket.put(key, part.subarray(0, filled), metadata));
+      if (!upload) return void (await bucket.put(key, streamOf(chunks, filled), metadata));
       if (filled > 0) await flush();
       await upload.complete(parts);
     },
@@ -153,4 +189,13 @@ function openStore(bucket: R2Bucket, options: UploadOptions): Store {
       await upload?.abort();
     },
   };
+}
+
+/** Chunks as one stream of known length, which R2 needs, without copying them into one buffer. */
+function streamOf(chunks: Uint8Array[], length: number): ReadableStream<Uint8Array> {
+  let next = 0;
+  const source = new ReadableStream<Uint8Array>({
+    pull: (controller) => (next < chunks.length ? controller.enqueue(chunks[next++]!) : controller.close()),
+  });
+  return source.pipeThrough(new FixedLengthStream(length));
 }

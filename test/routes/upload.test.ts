@@ -122,6 +122,72 @@ describe("POST /api/upload", () => {
     expect(response.status).toBe(400);
   });
 
+  it.each([
+    ["JSON", {}],
+    ["JSON Lines", { accept: "application/jsonl" }],
+  ])("refuses a Content-Digest that is not base64 with 400 bad_digest in %s mode, reading nothing", async (_mode, headers) => {
+    const before = await storedFiles();
+    for (const digest of ["sha-256=:A:", "sha-256=:@@@@:", `sha-256=:${"A".repeat(44)}:`]) {
+      const { body, state } = chunked(bytesOf(2000));
+      const response = await post(body, { ...headers, "content-digest": digest });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ error: { code: "bad_digest" } });
+      expect(state.pulled).toBe(false);
+    }
+    expect(await storedFiles()).toEqual(before);
+  });
+
+  it("cuts a body that sends nothing for UPLOAD_IDLE_TIMEOUT_MS with 408, and keeps nothing", async () => {
+    const before = await storedFiles();
+    let sent = 0;
+    const stalls = new ReadableStream<Uint8Array>(
+      {
+        pull(controller) {
+          if (sent++ < 3) controller.enqueue(bytesOf(1000));
+          // then silence: the pull never resolves, as a client that stopped sending
+          else return new Promise(() => {});
+        },
+      },
+      { highWaterMark: 0 },
+    );
+    const started = Date.now();
+    const response = await post(stalls, {}, { UPLOAD_IDLE_TIMEOUT_MS: "200" });
+    expect(response.status).toBe(408);
+    expect(await response.json()).toMatchObject({ error: { code: "body_idle" } });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(200);
+    expect(await storedFiles()).toEqual(before);
+  });
+
+  it("answers 503 with Retry-After, before reading, when the uploads under way hold the memory budget", async () => {
+    // One upload of unknown length reserves a part (8 MiB) and a read; a budget of 9 MiB fits one, not two.
+    const vars = { UPLOAD_MEMORY_BYTES: String(9 * 1024 * 1024) };
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const first = post(
+      new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          controller.enqueue(bytesOf(10));
+          await held;
+          controller.close();
+        },
+      }),
+      {},
+      vars,
+    );
+    const { body, state } = chunked(bytesOf(2000));
+    const refused = await post(body, {}, vars);
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get("retry-after")).toBe("5");
+    expect(await refused.json()).toMatchObject({ error: { code: "busy" } });
+    expect(state.pulled).toBe(false);
+    // A body of known length needs only a read's worth, and still fits.
+    expect((await post(bytesOf(2000), { "content-length": "2000" }, vars)).status).toBe(201);
+    release();
+    expect((await first).status).toBe(201);
+    // Once the first has ended, its reservation is free again.
+    expect((await post(chunked(bytesOf(2000)).body, {}, vars)).status).toBe(201);
+  });
+
   it("streams progress as JSON Lines when asked, then the result", async () => {
     const bytes = bytesOf(3 * 1024 * 1024 + 10);
     const response = await post(chunked(bytes).body, { accept: "application/jsonl" });
@@ -184,6 +250,76 @@ describe("GET /api/upload/:key", () => {
     const { key } = await uploaded(10);
     const etag = (await callWorker(`/api/upload/${key}`)).headers.get("etag")!;
     expect((await callWorker(`/api/upload/${key}`, { headers: { "if-none-match": etag } })).status).toBe(304);
+  });
+
+  it.each([
+    ["bytes=2-", 206, "bytes 2-9/10", [2, 10]],
+    ["bytes=2-100", 206, "bytes 2-9/10", [2, 10]],
+    ["bytes=-3", 206, "bytes 7-9/10", [7, 10]],
+    ["bytes=-30", 206, "bytes 0-9/10", [0, 10]],
+    ["bytes=50-", 416, "bytes */10", undefined],
+    ["bytes=10-", 416, "bytes */10", undefined],
+    ["bytes=-0", 416, "bytes */10", undefined],
+    ["bytes=5-2", 200, null, [0, 10]],
+    ["bytes=0-1,4-5", 200, null, [0, 10]],
+    ["bytes=x-y", 200, null, [0, 10]],
+    ["items=0-1", 200, null, [0, 10]],
+  ] as const)("answers Range %s on 10 bytes with %i", async (range, status, contentRange, slice) => {
+    const { key, bytes } = await uploaded(10);
+    const response = await callWorker(`/api/upload/${key}`, { headers: { range } });
+    expect(response.status).toBe(status);
+    expect(response.headers.get("content-range")).toBe(contentRange);
+    const body = new Uint8Array(await response.arrayBuffer());
+    if (slice) expect(body).toEqual(bytes.slice(...slice));
+    else expect(await new Response(body).json()).toMatchObject({ error: { code: "range_not_satisfiable" } });
+  });
+
+  it("answers If-Modified-Since with 304 when not modified, and with the body when it was", async () => {
+    const { key } = await uploaded(10);
+    const lastModified = (await callWorker(`/api/upload/${key}`)).headers.get("last-modified")!;
+    expect(lastModified).toMatch(/GMT$/);
+    expect((await callWorker(`/api/upload/${key}`, { headers: { "if-modified-since": lastModified } })).status).toBe(304);
+    const earlier = new Date(Date.parse(lastModified) - 60_000).toUTCString();
+    expect((await callWorker(`/api/upload/${key}`, { headers: { "if-modified-since": earlier } })).status).toBe(200);
+    // If-None-Match wins over If-Modified-Since.
+    const stale = { "if-none-match": '"stale"', "if-modified-since": lastModified };
+    expect((await callWorker(`/api/upload/${key}`, { headers: stale })).status).toBe(200);
+  });
+
+  it("answers a failed If-Match with 412, and honours a Range only while If-Range names this version", async () => {
+    const { key, bytes } = await uploaded(10);
+    const etag = (await callWorker(`/api/upload/${key}`)).headers.get("etag")!;
+    expect((await callWorker(`/api/upload/${key}`, { headers: { "if-match": '"other"' } })).status).toBe(412);
+    const current = await callWorker(`/api/upload/${key}`, { headers: { range: "bytes=0-1", "if-range": etag } });
+    expect(current.status).toBe(206);
+    const stale = await callWorker(`/api/upload/${key}`, { headers: { range: "bytes=0-1", "if-range": '"stale"' } });
+    expect(stale.status).toBe(200);
+    expect(new Uint8Array(await stale.arrayBuffer())).toEqual(bytes);
+  });
+
+  it("serves every upload as an attachment in a sandbox, with its name RFC 6266-encoded", async () => {
+    const response = await post("<script>alert(1)</script>", { "content-type": "text/html" }, {}, `/api/upload?name=${encodeURIComponent('résumé "v2".html')}`);
+    const { key } = (await response.json()) as { key: string };
+    for (const method of ["GET", "HEAD"]) {
+      const download = await callWorker(`/api/upload/${key}`, { method });
+      expect(download.headers.get("content-type")).toBe("application/octet-stream");
+      expect(download.headers.get("content-disposition")).toBe(
+        `attachment; filename="r_sum_ _v2_.html"; filename*=UTF-8''r%C3%A9sum%C3%A9%20%22v2%22.html`,
+      );
+      expect(download.headers.get("content-security-policy")).toBe("sandbox");
+      expect(download.headers.get("x-content-type-options")).toBe("nosniff");
+    }
+  });
+
+  it.each([
+    ["image/png", "image/png"],
+    ["text/plain; charset=utf-8", "text/plain; charset=utf-8"],
+    ["image/svg+xml", "application/octet-stream"],
+    ["application/xhtml+xml", "application/octet-stream"],
+    ["text/javascript", "application/octet-stream"],
+  ])("serves an upload sent as %s as %s", async (sent, served) => {
+    const { key } = (await (await post("x", { "content-type": sent })).json()) as { key: string };
+    expect((await callWorker(`/api/upload/${key}`)).headers.get("content-type")).toBe(served);
   });
 
   it("answers an unknown key with 404", async () => {
