@@ -4,9 +4,11 @@ import { badConfig, integerVar } from "../config";
 export interface ProxyConfig {
   origins: Map<string, URL | "self">;
   timeoutMs: number;
+  /** Send the client's address on as X-Forwarded-For (PROXY_FORWARD_CLIENT_IP=true); by default the origin never sees it. */
+  forwardClientIp: boolean;
 }
 
-/** Reads PROXY_ORIGINS (a JSON object of name → http(s) origin or "self") and PROXY_TIMEOUT_MS. */
+/** Reads PROXY_ORIGINS (a JSON object of name → http(s) origin or "self"), PROXY_TIMEOUT_MS and PROXY_FORWARD_CLIENT_IP. */
 export function readProxyConfig(env: Env): ProxyConfig {
   let parsed: unknown;
   try {
@@ -29,5 +31,7 @@ export function readProxyConfig(env: Env): ProxyConfig {
     if (!isOrigin) throw badConfig(`PROXY_ORIGINS.${name} must be an http(s) origin such as https://example.com, or "self"`);
     origins.set(name, url);
   }
-  return { origins, timeoutMs: integerVar(env, "PROXY_TIMEOUT_MS", 10, 600_000, 30_000) };
+  const forward = env.PROXY_FORWARD_CLIENT_IP ?? "";
+  if (!["", "true", "false"].includes(forward)) throw badConfig("PROXY_FORWARD_CLIENT_IP must be true or false");
+  return { origins, timeoutMs: integerVar(env, "PROXY_TIMEOUT_MS", 10, 600_000, 30_000), forwardClientIp: forward === "true" };
 }

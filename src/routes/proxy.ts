@@ -1,19 +1,26 @@
 import type { IRequest } from "itty-router";
-import { forwardHeaders } from "../http/hopByHop";
 import { HttpError } from "../http/HttpError";
+import { rateLimit } from "../http/rateLimit";
+import { requireToken } from "../http/requireToken";
 import { readProxyConfig } from "../proxy/proxyConfig";
+import { clientResponseHeaders, upstreamRequestHeaders, VIA } from "../proxy/proxyHeaders";
 
 const SELF = new URL("http://self");
 
 /**
  * GET|HEAD /proxy/:name/*: the upstream's response, body and all, as it arrives. The body goes from the upstream's
  * native stream straight into the response, never through JavaScript: the proxy costs nothing per byte. Only origins
- * on PROXY_ORIGINS are fetched, redirects are passed back rather than followed, hop-by-hop headers, the client's
- * Cookie and Authorization and the upstream's Set-Cookie are dropped; everything else (Range, ETag, 206/304/416,
- * Content-Length) passes through untouched.
+ * on PROXY_ORIGINS are fetched, with the rate limit and API_TOKEN of the chat routes (an allow-listed origin is
+ * otherwise an open relay); redirects are passed back rather than followed; a request that came through this proxy
+ * is refused (508). Headers both ways follow proxyHeaders.ts; Range, ETag, 206/304/416 and Content-Length pass untouched.
  */
 export async function proxy(request: IRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
-  const { origins, timeoutMs } = readProxyConfig(env);
+  const { origins, timeoutMs, forwardClientIp } = readProxyConfig(env);
+  await rateLimit(env.CHAT_LIMITER, request);
+  await requireToken(request, env.API_TOKEN || undefined);
+  if ((request.headers.get("via") ?? "").includes(VIA)) {
+    throw new HttpError(508, "proxy_loop", "this request already came through the proxy");
+  }
   const url = new URL(request.url);
   const name = request.params.name ?? "";
   const origin = origins.get(name);
@@ -33,7 +40,7 @@ export async function proxy(request: IRequest, env: Env, ctx: ExecutionContext):
   }, timeoutMs);
   const init: RequestInit = {
     method: request.method,
-    headers: forwardHeaders(request.headers, ["cookie", "authorization", "host"]),
+    headers: upstreamRequestHeaders(request, forwardClientIp, origin === "self"),
     redirect: "manual",
     signal: upstream.signal,
   };
@@ -51,6 +58,6 @@ export async function proxy(request: IRequest, env: Env, ctx: ExecutionContext):
   return new Response(response.body, {
     status: response.status,
     statusText: response.statusText,
-    headers: forwardHeaders(response.headers, ["set-cookie"]),
+    headers: clientResponseHeaders(response, base.origin, `/proxy/${name}`),
   });
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startOrigin } from "../node/originServer";
+import { chunkTimes } from "../support/chunkTimes";
 import { useWranglerDev } from "./wranglerDev";
 
 let origin: Awaited<ReturnType<typeof startOrigin>>;
@@ -14,6 +15,32 @@ describe("/proxy over real sockets", () => {
     const response = await fetch(new URL("/proxy/origin/die", worker.url));
     expect(response.status).toBe(200);
     await expect(response.arrayBuffer()).rejects.toThrow();
+  });
+
+  it("streams a chunked text/plain upstream as it arrives, to a client that accepts gzip", async () => {
+    const response = await fetch(new URL("/proxy/origin/chunks?count=5&interval=150", worker.url), { headers: { "accept-encoding": "gzip, br" } });
+    const { first, rest, firstReadAt, lastMadeAt } = await chunkTimes(response.body!);
+    expect(first).toMatch(/^chunk 1\/5 /);
+    expect(rest).toHaveLength(4);
+    expect(firstReadAt).toBeLessThan(lastMadeAt);
+  });
+
+  it("closes a chunked text/plain upstream within a second when the client leaves mid-transfer", async () => {
+    const path = "/chunks?count=1000&interval=20";
+    const response = await fetch(new URL(`/proxy/origin${path}`, worker.url), { headers: { "accept-encoding": "gzip, br" } });
+    const reader = response.body!.getReader();
+    await reader.read(); // a chunk has arrived: the transfer is under way
+    await reader.cancel();
+    const leftAt = Date.now();
+    const closedAfter = await vi.waitFor(
+      () => {
+        const seen = origin.requests.find((r) => r.path === "/chunks" && r.abortedAt !== null);
+        if (!seen) throw new Error("the upstream connection is still open");
+        return seen.abortedAt! - leftAt;
+      },
+      { timeout: 5_000, interval: 20 },
+    );
+    expect(closedAfter).toBeLessThan(1_000);
   });
 
   it("closes the upstream connection within a second when the client leaves mid-body", async () => {

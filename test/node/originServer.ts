@@ -29,8 +29,10 @@ export function sha256Of(size: number): string {
 /**
  * An origin for the proxy to reach on 127.0.0.1:
  * - GET|HEAD /bytes/<size>: the bytes, with Content-Length, ETag, Range/If-Range (206, 416) and If-None-Match (304);
- * - /headers: the request's headers as JSON, answered with hop-by-hop headers and a Set-Cookie the proxy must drop;
- * - /redirect: a 302 towards 127.0.0.1:1, which the proxy must pass back, not follow;
+ * - /headers: the request's headers as JSON, answered with hop-by-hop, origin-scoped and CORS headers the proxy must drop;
+ * - /redirect: a 302 towards 127.0.0.1:1, which the proxy must pass back, not follow; /redirect-relative and
+ *   /redirect-same: 302s to /bytes/10 on this origin, as a relative and an absolute Location;
+ * - /chunks?count=&interval=: `chunk N/count <ISO time>` lines of text/plain, chunked, `interval` ms apart, as /api/chunks;
  * - /die: promises 100,000 bytes, sends 1,000 and drops the connection;
  * - /hang: never answers.
  */
@@ -88,11 +90,32 @@ export async function startOrigin(): Promise<{ url: string; requests: OriginRequ
         "keep-alive": "timeout=5",
         "proxy-authenticate": "Basic",
         "set-cookie": "session=upstream",
+        "access-control-allow-origin": "*",
+        "access-control-allow-credentials": "true",
+        "strict-transport-security": "max-age=63072000; includeSubDomains",
+        "clear-site-data": '"*"',
+        "alt-svc": 'h3=":443"',
         "x-kept": "yes",
       });
       return void res.end(JSON.stringify(req.headers));
     }
     if (url.pathname === "/redirect") return void res.writeHead(302, { location: "http://127.0.0.1:1/evil" }).end();
+    if (url.pathname === "/redirect-relative") return void res.writeHead(302, { location: "/bytes/10?x=1" }).end();
+    if (url.pathname === "/redirect-same") return void res.writeHead(302, { location: `http://${req.headers.host}/bytes/10` }).end();
+    if (url.pathname === "/chunks") {
+      const count = Number(url.searchParams.get("count") ?? 100);
+      const interval = Number(url.searchParams.get("interval") ?? 100);
+      res.writeHead(200, { "content-type": "text/plain; charset=utf-8" });
+      let sent = 0;
+      const timer = setInterval(() => {
+        res.write(`chunk ${++sent}/${count} ${new Date().toISOString()}\n`);
+        if (sent === count) {
+          clearInterval(timer);
+          res.end();
+        }
+      }, interval);
+      return void res.on("close", () => clearInterval(timer));
+    }
     if (url.pathname === "/die") {
       res.writeHead(200, { "content-length": "100000" });
       return void res.write(Buffer.alloc(1000, 1), () => res.socket?.destroy());

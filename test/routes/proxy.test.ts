@@ -79,14 +79,83 @@ describe("/proxy", () => {
         "x-client-hop": "1",
         "proxy-authorization": "Basic x",
         te: "trailers",
-        "x-forwarded-kept": "yes",
+        "x-client-kept": "yes",
       },
     });
     const seen = (await response.json()) as Record<string, string>;
     for (const name of ["cookie", "authorization", "x-client-hop", "proxy-authorization", "te"]) expect(seen).not.toHaveProperty(name);
-    expect(seen["x-forwarded-kept"]).toBe("yes");
+    expect(seen["x-client-kept"]).toBe("yes");
     for (const name of ["set-cookie", "x-hop", "keep-alive", "proxy-authenticate"]) expect(response.headers.has(name)).toBe(false);
     expect(response.headers.get("x-kept")).toBe("yes");
+  });
+
+  it("sends no header that identifies or spoofs the client, and names itself in Via", async () => {
+    const identifying = {
+      "x-forwarded-for": "6.6.6.6",
+      "x-forwarded-host": "spoofed.example",
+      "x-forwarded-proto": "https",
+      "x-real-ip": "6.6.6.6",
+      "true-client-ip": "6.6.6.6",
+      forwarded: "for=6.6.6.6",
+      "cf-connecting-ip": "198.51.100.7",
+      "cf-ipcountry": "XX",
+      "cdn-loop": "cloudflare",
+    };
+    const seen = (await (await get("/proxy/origin/headers", { headers: identifying })).json()) as Record<string, string>;
+    for (const name of Object.keys(identifying)) expect(seen).not.toHaveProperty(name);
+    expect(seen.via).toBe("1.1 edge-streams");
+  });
+
+  it("sends the client's address as X-Forwarded-For only when PROXY_FORWARD_CLIENT_IP is true", async () => {
+    const headers = { "cf-connecting-ip": "198.51.100.7", "x-forwarded-for": "6.6.6.6" };
+    const response = await callWorker("/proxy/origin/headers", { headers }, { ...vars(), PROXY_FORWARD_CLIENT_IP: "true" });
+    const seen = (await response.json()) as Record<string, string>;
+    expect(seen["x-forwarded-for"]).toBe("198.51.100.7");
+    expect(seen).not.toHaveProperty("cf-connecting-ip");
+  });
+
+  it("drops the upstream's CORS, HSTS, Clear-Site-Data and Alt-Svc, and sandboxes what it passes back", async () => {
+    const response = await get("/proxy/origin/headers");
+    for (const name of ["access-control-allow-origin", "access-control-allow-credentials", "strict-transport-security", "clear-site-data", "alt-svc"]) {
+      expect(response.headers.has(name)).toBe(false);
+    }
+    expect(response.headers.get("content-security-policy")).toBe("sandbox");
+    await response.body?.cancel();
+  });
+
+  it.each(["/proxy/origin/redirect-relative", "/proxy/origin/redirect-same"])("points a Location on the upstream back under the proxy (%s)", async (path) => {
+    const response = await get(path);
+    expect(response.status).toBe(302);
+    expect(response.headers.get("location")).toBe(path === "/proxy/origin/redirect-relative" ? "/proxy/origin/bytes/10?x=1" : "/proxy/origin/bytes/10");
+  });
+
+  it("refuses a proxy request that came through the proxy with 508, so /proxy/self/proxy/… cannot recurse", async () => {
+    const response = await get("/proxy/self/proxy/self/proxy/self/api/chunks?count=1");
+    expect(response.status).toBe(508);
+    expect(await response.json()).toMatchObject({ error: { code: "proxy_loop" } });
+  });
+
+  it("marks a streamed body (no Content-Length) content-encoding: identity, and leaves a file's alone", async () => {
+    const streamed = await get("/proxy/origin/chunks?count=2&interval=1");
+    expect(streamed.headers.get("content-encoding")).toBe("identity");
+    await streamed.text();
+    const file = await get("/proxy/origin/bytes/10");
+    expect(file.headers.get("content-encoding")).toBeNull();
+    await file.arrayBuffer();
+  });
+
+  it("needs API_TOKEN when one is set, and counts every request against the rate limit", async () => {
+    const guarded = { ...vars(), API_TOKEN: "s3cret" };
+    expect((await callWorker("/proxy/origin/bytes/10", {}, guarded)).status).toBe(401);
+    const ok = { authorization: "Bearer s3cret", "cf-connecting-ip": "203.0.113.77" };
+    const statuses: number[] = [];
+    for (let n = 0; n < 61; n++) {
+      const response = await callWorker("/proxy/origin/bytes/10", { headers: ok }, guarded);
+      statuses.push(response.status);
+      await response.body?.cancel();
+    }
+    expect(statuses.slice(0, 60).every((s) => s === 200)).toBe(true);
+    expect(statuses[60]).toBe(429);
   });
 
   it.each([
