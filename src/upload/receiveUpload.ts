@@ -82,7 +82,7 @@ export async function receiveUpload(body: ReadableStream<Uint8Array> | null, opt
 }
 
 /**
- * The body's chunks, each read into a fresh buffer (each is handed on, so none is reused). Left early (a refusal, a
+ * The body's chunks, each valid until the next is asked for. Left early (a refusal, a
  * failed store), the rest of the body is drained so the refusal reaches the client; silent for `idleMs`, it is cut
  * and a 408 thrown. Request bodies are byte streams and take a BYOB reader; a stream that is not (a test's) is read plainly.
  */
@@ -95,7 +95,15 @@ async function* chunksOf(body: ReadableStream<Uint8Array> | null, idleMs: number
     // Not a byte stream.
   }
   const reader = byob ?? body.getReader();
-  const read = () => (byob ? byob.read(new Uint8Array(READ_BYTES)) : (reader as ReadableStreamDefaultReader<Uint8Array>).read());
+  // One buffer for the whole body: each chunk is consumed (hashed, written, copied) before the next read reuses it.
+  // A fresh buffer per read left ~4x the body as garbage for the collector.
+  let buffer = new Uint8Array(READ_BYTES);
+  const read = async () => {
+    if (!byob) return (reader as ReadableStreamDefaultReader<Uint8Array>).read();
+    const step = await byob.read(buffer);
+    if (step.value) buffer = new Uint8Array(step.value.buffer);
+    return step;
+  };
   let idle = false;
   let reading = false;
   // Only a read counts: a slow store is not a silent client. Cancelling ends the pending read as if the body had

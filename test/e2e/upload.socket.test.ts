@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { request as httpRequest } from "node:http";
 import { describe, expect, it, vi } from "vitest";
 import { bytesOf, sha256Of } from "../node/originServer";
@@ -23,12 +24,17 @@ function uploadLogs(): { outcome: string; bytes: number }[] {
 }
 
 describe("/api/upload over a real socket", () => {
-  it("hashes 100 MiB to what node:crypto computes, and stores it", async () => {
+  it("hashes 100 MiB to what node:crypto computes, and stores exactly those bytes", async () => {
     const size = 100 * 1024 * 1024;
     const body = bytesOf(size) as Uint8Array<ArrayBuffer>;
     const response = await fetch(new URL("/api/upload", worker.url), { method: "POST", body });
     expect(response.status).toBe(201);
-    expect(await response.json()).toMatchObject({ bytes: size, sha256: sha256Of(size), stored: true });
+    const result = (await response.json()) as { key: string };
+    expect(result).toMatchObject({ bytes: size, sha256: sha256Of(size), stored: true });
+    // What was stored, read back, is the same bytes: one read buffer serves the whole body, so this proves no chunk
+    // was overwritten while the store still held it.
+    const stored = await fetch(new URL(`/api/upload/${result.key}`, worker.url));
+    expect(createHash("sha256").update(new Uint8Array(await stored.arrayBuffer())).digest("hex")).toBe(sha256Of(size));
   });
 
   it.each([

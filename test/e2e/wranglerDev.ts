@@ -9,6 +9,8 @@ export interface DevWorker {
   url: URL;
   /** Everything the child printed so far. */
   output: string;
+  /** The `wrangler dev` process; workerd runs below it. */
+  pid: number;
 }
 
 /**
@@ -24,6 +26,7 @@ export function useWranglerDev(vars: () => Record<string, string>): DevWorker {
     for (const [name, value] of Object.entries(vars())) args.push("--var", `${name}:${value}`);
     args.push("--persist-to", mkdtempSync(join(tmpdir(), "edge-streams-")));
     child = spawn(join("node_modules", ".bin", "wrangler"), args, { stdio: ["ignore", "pipe", "pipe"] });
+    worker.pid = child.pid!;
     worker.url = await new Promise<URL>((resolve, reject) => {
       const read = (data: Buffer) => {
         worker.output += data;

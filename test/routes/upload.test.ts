@@ -47,7 +47,7 @@ describe("POST /api/upload", () => {
     const result = (await response.json()) as { key: string; bytes: number; sha256: string; stored: boolean };
     expect(result).toMatchObject({ bytes: size, sha256: await sha256(bytes), stored: true });
     const stored = await env.UPLOADS.get(`files/${result.key}`);
-    expect(stored?.size).toBe(size);
+    expect(await sha256(new Uint8Array(await stored!.arrayBuffer()))).toBe(result.sha256);
   });
 
   it("stores a chunked body of several parts through multipart, byte for byte", async () => {
