@@ -24,14 +24,15 @@ const PROGRESS_BYTES = 1024 * 1024;
 export async function upload(request: IRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
   await requireToken(request, env.API_TOKEN || undefined, env.CHAT_LIMITER);
   const config = readUploadConfig(env);
+  // A malformed request is a 400 whatever its size; then the declared size.
+  const name = new URL(request.url).searchParams.get("name") ?? "";
+  if (name.length > 256) throw new HttpError(400, "bad_request", "name must be at most 256 characters");
+  const expectedSha256 = claimedSha256(request.headers.get("content-digest"));
   const declared = request.headers.get("content-length");
   const length = declared === null ? undefined : Number(declared);
   if (length !== undefined && length > config.maxBytes) {
     throw new HttpError(413, "body_too_large", `the body must be at most ${config.maxBytes} bytes`);
   }
-  const name = new URL(request.url).searchParams.get("name") ?? "";
-  if (name.length > 256) throw new HttpError(400, "bad_request", "name must be at most 256 characters");
-  const expectedSha256 = claimedSha256(request.headers.get("content-digest"));
   const release = reserveUploadMemory(uploadMemoryNeed(length, config.maxBytes), config.memoryBytes);
   const key = crypto.randomUUID();
   const receive = (onProgress?: (bytes: number) => void) =>
