@@ -1,12 +1,11 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { refusals, refusalSizes, refusalVars, token } from "../e2e/refusalCases";
 import { useWranglerDev } from "../e2e/wranglerDev";
 import { launchChromium } from "./chromium";
 
-const MiB = 1024 * 1024;
-const token = "s3cret";
 // Uploads and chat bodies limited to 1 MiB, as in test/e2e/refusals.socket.test.ts.
-const worker = useWranglerDev(() => ({ UPLOAD_MAX_BYTES: String(MiB), CHAT_MAX_PROMPT_CHARS: String((MiB - 64 * 1024) / 4), API_TOKEN: token }));
+const worker = useWranglerDev(refusalVars);
 
 let browser: Browser;
 let page: Page;
@@ -54,15 +53,8 @@ describe("an uploaded HTML file, opened in Chromium", () => {
 });
 
 describe("early refusals reach Chromium's fetch", () => {
-  const auth = { authorization: `Bearer ${token}` };
-  const refusals = [
-    { refusal: "upload 413", path: "/api/upload", headers: auth, status: 413, code: "body_too_large" },
-    { refusal: "upload 401", path: "/api/upload", headers: {}, status: 401, code: "unauthorized" },
-    { refusal: "upload 400", path: "/api/upload", headers: { ...auth, "content-digest": "sha-256=:A:" }, status: 400, code: "bad_digest" },
-    { refusal: "chat 413", path: "/api/chat", headers: { ...auth, "content-type": "application/json" }, status: 413, code: "body_too_large" },
-  ];
   // Declared lengths only: Chromium streams a request body (chunked) only over HTTP/2, and wrangler dev speaks HTTP/1.1.
-  const cases = refusals.flatMap((refusal) => [8 * MiB + 4, 64 * MiB].map((size) => ({ ...refusal, size })));
+  const cases = refusals.flatMap((refusal) => refusalSizes.map((size) => ({ ...refusal, size })));
 
   it.each(cases)("as the $refusal of a $size-byte body, status and JSON", async ({ path, headers, status, code, size }) => {
     await page.goto(worker.url.href);

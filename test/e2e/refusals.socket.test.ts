@@ -4,22 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { refusals, refusalSizes, refusalVars } from "./refusalCases";
 import { useWranglerDev } from "./wranglerDev";
 
 const MiB = 1024 * 1024;
-const token = "s3cret";
-// Every limit is 1 MiB: uploads by UPLOAD_MAX_BYTES, chat bodies by the prompt cap (x4 + 64 KiB, see admitChat).
-const worker = useWranglerDev(() => ({ UPLOAD_MAX_BYTES: String(MiB), CHAT_MAX_PROMPT_CHARS: String((MiB - 64 * 1024) / 4), API_TOKEN: token }));
-
-const auth = { authorization: `Bearer ${token}` };
-/** Each early refusal: where, with which headers, and the status and code the client must see. */
-const refusals = [
-  { refusal: "upload 413", path: "/api/upload", headers: auth, status: 413, code: "body_too_large" },
-  { refusal: "upload 401", path: "/api/upload", headers: {}, status: 401, code: "unauthorized" },
-  { refusal: "upload 400", path: "/api/upload", headers: { ...auth, "content-digest": "sha-256=:A:" }, status: 400, code: "bad_digest" },
-  { refusal: "chat 413", path: "/api/chat", headers: { ...auth, "content-type": "application/json" }, status: 413, code: "body_too_large" },
-];
-const sizes = [8 * MiB + 4, 64 * MiB];
+const worker = useWranglerDev(refusalVars);
+const sizes = refusalSizes;
 // The 413 of a body of unknown length comes after the Worker has read past the limit: the case that used to reset.
 const cases = refusals.flatMap((refusal) => sizes.flatMap((size) => ["declared", "chunked"].map((mode) => ({ ...refusal, size, mode }))));
 

@@ -23,7 +23,7 @@ export function upstream(mode: string): Partial<Env> {
 }
 
 /** What the fake upstream has seen, newest last. */
-export async function upstreamRequests(): Promise<{ path: string; authorization?: string; tokensSent: number; abortedAt: number | null }[]> {
+export async function upstreamRequests(): Promise<{ path: string; authorization?: string; body: unknown; tokensSent: number; abortedAt: number | null }[]> {
   return (await fetch(`${inject("fakeOpenAI")}/_requests`)).json();
 }
 
