@@ -6,7 +6,7 @@ const encoder = new TextEncoder();
 /**
  * With a token configured, demands `Authorization: Bearer <token>`; compared in constant time. Reads no body. A wrong
  * or missing token is counted against `limiter` (when given) before the 401, so guessing the token is rate limited
- * on routes that are not otherwise (routes that are count every request first, see admitChat).
+ * on routes that are not otherwise (costly routes count every request first: admitCostly).
  */
 export async function requireToken(request: Request, token: string | undefined, limiter?: RateLimit): Promise<void> {
   if (token === undefined) return;

@@ -135,12 +135,13 @@ export class ChatStream extends DurableObject<Env> {
   async #produce(job: ChatJob, signal: AbortSignal, first: () => void, early: (error: HttpError) => void): Promise<void> {
     const startedAt = Date.now();
     const append = (event: string, data: string) => {
-      if (this.#seq + 1 > job.resume.maxEvents - 1 || this.#bytes + utf8Length(data) > job.resume.maxBytes) {
+      const size = utf8Length(data);
+      if (this.#seq + 1 > job.resume.maxEvents - 1 || this.#bytes + size > job.resume.maxBytes) {
         const limit = `${job.resume.maxEvents} events or ${job.resume.maxBytes} bytes`;
         this.#abort?.abort(new HttpError(507, "stream_too_large", `the answer outgrew what a stream may keep (${limit})`));
         return;
       }
-      this.#record(event, data);
+      this.#record(event, data, size);
       first();
     };
     let outcome = "complete";
@@ -178,9 +179,9 @@ export class ChatStream extends DurableObject<Env> {
   }
 
   /** Records one event and sends it to every reader. */
-  #record(event: string, data: string): void {
+  #record(event: string, data: string, size = utf8Length(data)): void {
     const seq = ++this.#seq;
-    this.#bytes += utf8Length(data);
+    this.#bytes += size;
     this.#sql.exec("INSERT INTO events (seq, event, data) VALUES (?, ?, ?)", seq, event, data);
     this.#broadcast(frame(this.#streamId, { seq, event, data }));
   }

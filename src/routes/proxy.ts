@@ -1,7 +1,6 @@
 import type { IRequest } from "itty-router";
 import { HttpError } from "../http/HttpError";
-import { rateLimit } from "../http/rateLimit";
-import { requireToken } from "../http/requireToken";
+import { admitCostly } from "../http/admitCostly";
 import { readProxyConfig } from "../proxy/proxyConfig";
 import { clientResponseHeaders, upstreamRequestHeaders, VIA } from "../proxy/proxyHeaders";
 
@@ -16,8 +15,7 @@ const SELF = new URL("http://self");
  */
 export async function proxy(request: IRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
   const { origins, timeoutMs, forwardClientIp } = readProxyConfig(env);
-  await rateLimit(env.CHAT_LIMITER, request);
-  await requireToken(request, env.API_TOKEN || undefined);
+  await admitCostly(request, env, env.API_TOKEN || undefined);
   if ((request.headers.get("via") ?? "").includes(VIA)) {
     throw new HttpError(508, "proxy_loop", "this request already came through the proxy");
   }

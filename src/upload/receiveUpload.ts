@@ -82,9 +82,9 @@ export async function receiveUpload(body: ReadableStream<Uint8Array> | null, opt
 }
 
 /**
- * The body's chunks, each valid until the next is asked for. Left early (a refusal, a
- * failed store), the rest of the body is drained so the refusal reaches the client; silent for `idleMs`, it is cut
- * and a 408 thrown. Request bodies are byte streams and take a BYOB reader; a stream that is not (a test's) is read plainly.
+ * The body's chunks, each valid until the next is asked for. Left early (a refusal, a failed store), the rest of the
+ * body is drained so the refusal reaches the client; silent for `idleMs`, it is cut and a 408 thrown. Request bodies
+ * are byte streams and take a BYOB reader; a stream that is not (a test's) is read plainly.
  */
 async function* chunksOf(body: ReadableStream<Uint8Array> | null, idleMs: number): AsyncGenerator<Uint8Array> {
   if (!body) return;
@@ -165,9 +165,9 @@ function openStore(bucket: R2Bucket, options: UploadOptions): Store {
       abort: (reason) => writer.abort(reason),
     };
   }
-  // Unknown length: whole parts as they fill, a body smaller than one part a single put. The part is kept as the
-  // chunks that arrived (copied to their own size: a read's buffer is 256 KiB for ~64 KiB of data), so memory follows
-  // what was sent: a 1-byte upload holds 1 byte, not a part.
+  // Unknown length: whole parts as they fill, a body smaller than one part a single put. The part is kept as copies
+  // of the chunks that arrived (the read buffer is reused for the next chunk), so memory follows what was sent: a
+  // 1-byte upload holds 1 byte, not a part.
   let chunks: Uint8Array[] = [];
   let filled = 0;
   let upload: R2MultipartUpload | undefined;
