@@ -3,30 +3,37 @@ import { preflight, withCors } from "./http/cors";
 import { errorResponse } from "./http/errorResponse";
 import { routeNotFound } from "./http/routeNotFound";
 import { withSecurityHeaders } from "./http/withSecurityHeaders";
+import { chatProducer } from "./llm/chatProducer";
+import { cancelStream, durable, readStream } from "./resume/streams";
 import { chat } from "./routes/chat";
-import { cancelChatStream, readChatStream } from "./routes/chatStreams";
 import { chunks } from "./routes/chunks";
 import { chatCompletions, listModels } from "./routes/openaiGateway";
-import { progressive } from "./routes/progressive";
+import { progressive, progressiveProducer } from "./routes/progressive";
 import { proxy } from "./routes/proxy";
 import { ticker } from "./routes/ticker";
 import { download, upload } from "./routes/upload";
+import { DurableStream } from "./streams/durable/DurableStream";
 
 const router = AutoRouter({ before: [preflight], catch: errorResponse, finally: [withSecurityHeaders, withCors] });
 
 router
-  // Streams that run with no network and no secrets
+  // Streams that run with no network and no secrets; ?resume=1 makes a progressive response durable
   .get("/api/ticker", ticker)
   .get("/api/chunks", chunks)
-  .get("/api/progressive", progressive)
+  .get("/api/progressive", progressive(durable))
 
-  // The model: chat over SSE (resumable with ?resume=1), and an OpenAI-compatible gateway (bearer auth and rate limit when configured)
-  .get("/api/chat", chat)
-  .post("/api/chat", chat)
-  .get("/api/chat/:streamId", readChatStream)
-  .delete("/api/chat/:streamId", cancelChatStream)
+  // The model: chat over SSE or JSON Lines (durable with ?resume=1), and an OpenAI-compatible gateway (bearer auth and
+  // rate limit when configured)
+  .get("/api/chat", chat(durable))
+  .post("/api/chat", chat(durable))
   .post("/v1/chat/completions", chatCompletions)
   .get("/v1/models", listModels)
+
+  // Durable streams: read from a position and follow live, or cancel (chat's own URLs, and the general ones)
+  .get("/api/chat/:streamId", readStream)
+  .delete("/api/chat/:streamId", cancelStream)
+  .get("/api/streams/:streamId", readStream)
+  .delete("/api/streams/:streamId", cancelStream)
 
   // The streaming proxy: allow-listed origins only, the body passed through natively
   .get("/proxy/:name/*", proxy)
@@ -43,5 +50,7 @@ router
 
 export default { fetch: router.fetch } satisfies ExportedHandler<Env>;
 
-// The Durable Object behind resumable chat streams; wrangler.toml binds it as CHAT_STREAMS.
-export { ChatStream } from "./resume/ChatStream";
+/** The Durable Object behind durable streams (wrangler.toml binds it as STREAMS), with the producers it may run. */
+export class StreamObject extends DurableStream<Env> {
+  producers = { chat: chatProducer, progressive: progressiveProducer };
+}

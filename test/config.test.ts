@@ -1,30 +1,29 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { readConfig } from "../src/config";
-import { readLLMConfig } from "../src/llm/llmConfig";
+import { settings } from "../src/settings";
 
-describe("readConfig", () => {
+describe("settings", () => {
   it("reads HEARTBEAT_MS, defaulting to 15 s", () => {
-    expect(readConfig({ ...env, HEARTBEAT_MS: "250" }).heartbeatMs).toBe(250);
-    expect(readConfig({ ...env, HEARTBEAT_MS: "" }).heartbeatMs).toBe(15_000);
+    expect(settings({ ...env, HEARTBEAT_MS: "250" }).heartbeatMs).toBe(250);
+    expect(settings({ ...env, HEARTBEAT_MS: "" }).heartbeatMs).toBe(15_000);
   });
 
   it.each(["abc", "-5", "1.5", "100000"])("names HEARTBEAT_MS when its value is %j", (value) => {
-    expect(() => readConfig({ ...env, HEARTBEAT_MS: value })).toThrow(
+    expect(() => settings({ ...env, HEARTBEAT_MS: value }).heartbeatMs).toThrow(
       expect.objectContaining({ status: 500, code: "bad_config", message: expect.stringContaining("HEARTBEAT_MS") }),
     );
   });
 });
 
-describe("readLLMConfig", () => {
+describe("settings().llm", () => {
   it("uses the offline model when no key is set, and OPENAI_MODEL alone as the allow-list", () => {
-    const config = readLLMConfig({ ...env, OPENAI_API_KEY: undefined, OPENAI_MODEL: "small", OPENAI_MODELS: "" });
+    const config = settings({ ...env, OPENAI_API_KEY: undefined, OPENAI_MODEL: "small", OPENAI_MODELS: "" }).llm;
     expect(config.apiKey).toBeUndefined();
     expect(config.models).toEqual(["small"]);
   });
 
   it("reads a comma-separated allow-list", () => {
-    expect(readLLMConfig({ ...env, OPENAI_MODELS: " a, b ,c" }).models).toEqual(["a", "b", "c"]);
+    expect(settings({ ...env, OPENAI_MODELS: " a, b ,c" }).llm.models).toEqual(["a", "b", "c"]);
   });
 
   it.each([
@@ -35,7 +34,7 @@ describe("readLLMConfig", () => {
   ])("names %s when it is %j, without echoing the value", (name, value) => {
     let error: unknown;
     try {
-      readLLMConfig({ ...env, [name]: value });
+      void settings({ ...env, [name]: value }).llm;
     } catch (e) {
       error = e;
     }

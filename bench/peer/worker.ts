@@ -1,5 +1,6 @@
 import OpenAI from "openai";
 import { streamChat } from "../../src/llm/streamChat";
+import { sse } from "../../src/streams/framing";
 import { streamResponse } from "../../src/streams/streamResponse";
 
 interface PeerEnv {
@@ -67,7 +68,7 @@ export default {
       const client = new OpenAI({ apiKey: "memory", baseURL: "http://memory/v1", fetch: memoryUpstream(tokens), maxRetries: 0 });
       if (url.pathname === "/memory/peer") return obviousRelay(client, "bench", tokens);
       const params = { model: "gpt-4o-mini", messages: [{ role: "user" as const, content: "bench" }], max_tokens: tokens };
-      return streamResponse(request, { route: "/memory/ours", format: "sse", heartbeatMs: 15_000 }, ({ signal, send }) =>
+      return streamResponse(request, { route: "/memory/ours", format: sse, heartbeatMs: 15_000 }, ({ signal, send }) =>
         streamChat(client, params, { signal, firstTokenMs: 30_000, idleMs: 30_000 }, send),
       );
     }

@@ -1,26 +1,13 @@
-import { badConfig } from "../config";
+import { settings } from "../settings";
 
 // Request headers a page may send cross-origin, and response headers it may read.
 const ALLOW_HEADERS = "authorization, content-type, content-digest, last-event-id, range, if-range, if-none-match, accept";
 const EXPOSE_HEADERS = "content-digest, repr-digest, content-range, retry-after, location, etag, stream-id, content-location";
 
-/** The origins in CORS_ORIGINS (comma-separated); empty when unset: same-origin only. */
-function allowedOrigins(env: Env): Set<string> {
-  const origins = new Set<string>();
-  for (const entry of (env.CORS_ORIGINS ?? "").split(",").map((o) => o.trim()).filter(Boolean)) {
-    const url = URL.canParse(entry) ? new URL(entry) : undefined;
-    if (!url || (url.protocol !== "http:" && url.protocol !== "https:") || url.origin !== entry) {
-      throw badConfig("CORS_ORIGINS must be a comma-separated list of origins such as https://app.example");
-    }
-    origins.add(entry);
-  }
-  return origins;
-}
-
 /** The request's Origin when CORS_ORIGINS allows it. */
 function allowed(request: Request, env: Env): string | undefined {
   const origin = request.headers.get("origin");
-  return origin !== null && allowedOrigins(env).has(origin) ? origin : undefined;
+  return origin !== null && settings(env).corsOrigins.has(origin) ? origin : undefined;
 }
 
 /** Answers a CORS preflight from an allowed origin; anything else goes on to the routes. */

@@ -1,4 +1,4 @@
-import { asHttpError } from "./HttpError";
+import { asHttpError } from "../streams/HttpError";
 
 /** The JSON error response of the contract: `{ "error": { "message", "code" } }` with its status. */
 export function errorResponse(error: unknown): Response {

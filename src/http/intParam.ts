@@ -1,4 +1,4 @@
-import { HttpError } from "./HttpError";
+import { HttpError } from "../streams/HttpError";
 
 /** Reads an integer query parameter within bounds; anything else is a 400 that says what is allowed. */
 export function intParam(url: URL, name: string, bounds: { min: number; max: number; fallback: number }): number {

@@ -1,4 +1,4 @@
-import { HttpError } from "./HttpError";
+import { HttpError } from "../streams/HttpError";
 
 /** Counts one request against the client's budget (by cf-connecting-ip); over it, a 429. No binding, no limit. */
 export async function rateLimit(limiter: RateLimit | undefined, request: Request): Promise<void> {

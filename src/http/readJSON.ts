@@ -1,5 +1,5 @@
 import { drainBody } from "./drainBody";
-import { HttpError } from "./HttpError";
+import { HttpError } from "../streams/HttpError";
 
 /** Reads a JSON request body of at most `maxBytes`: 415 if it is not JSON, 413 as soon as it is too large
  * (the rest drained, so the 413 reaches the client). */

@@ -1,5 +1,5 @@
 import type { RouteEntry } from "itty-router";
-import { HttpError } from "./HttpError";
+import { HttpError } from "../streams/HttpError";
 
 /** The last route: 405 with `Allow` when the path exists under other methods, else 404. */
 export function routeNotFound(routes: RouteEntry[]) {

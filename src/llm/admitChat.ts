@@ -1,10 +1,10 @@
 import { admitCostly } from "../http/admitCostly";
-import { readLLMConfig, type LLMConfig } from "./llmConfig";
+import { settings, type LLMConfig } from "../settings";
 
 /** The checks every model route makes before it reads a byte of the body: settings, rate limit, bearer token. */
 export async function admitChat(request: Request, env: Env): Promise<LLMConfig> {
-  const config = readLLMConfig(env);
-  await admitCostly(request, env, config.apiToken);
+  const config = settings(env).llm;
+  await admitCostly(request, env);
   return config;
 }
 

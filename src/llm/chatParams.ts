@@ -1,5 +1,5 @@
-import { HttpError } from "../http/HttpError";
-import type { LLMConfig } from "./llmConfig";
+import { HttpError } from "../streams/HttpError";
+import type { LLMConfig } from "../settings";
 import type { ChatMessage, ChatParams } from "./streamChat";
 
 const ROLES = new Set(["system", "user", "assistant"]);

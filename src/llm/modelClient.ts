@@ -1,5 +1,5 @@
 import OpenAI from "openai";
-import type { LLMConfig } from "./llmConfig";
+import type { LLMConfig } from "../settings";
 import { offlineModel } from "./offlineModel";
 
 // One client per isolate and configuration: building one per request costs each stream a fixed slice of CPU.

@@ -1,5 +1,5 @@
 import type OpenAI from "openai";
-import { HttpError } from "../http/HttpError";
+import { HttpError } from "../streams/HttpError";
 import { idleTimer, type IdleTimer } from "../streams/idleTimer";
 import { readText } from "../streams/readText";
 import { SSEDecoder } from "../streams/SSEDecoder";

@@ -1,5 +1,5 @@
 import { APIConnectionError, APIError, APIUserAbortError } from "openai";
-import { HttpError } from "../http/HttpError";
+import { HttpError } from "../streams/HttpError";
 
 /**
  * Maps what the upstream did to what our caller is told. The upstream's own text is never passed on: a 401's body

@@ -1,37 +1,45 @@
 import type { IRequest } from "itty-router";
-import { readConfig } from "../config";
-import { HttpError } from "../http/HttpError";
 import { readJSON } from "../http/readJSON";
+import { requireToken } from "../http/requireToken";
+import { wantsResume } from "../http/wantsResume";
 import { admitChat, chatBodyLimit } from "../llm/admitChat";
 import { chatParams, type ChatRequestBody } from "../llm/chatParams";
-import { modelClient } from "../llm/modelClient";
-import { streamChat } from "../llm/streamChat";
+import { chatProducer, type ChatInput } from "../llm/chatProducer";
+import { settings } from "../settings";
+import { HttpError } from "../streams/HttpError";
+import { durableResponse, resumeByLastEventId, type Durable } from "../streams/durable/durableResponse";
+import { parseEventId } from "../streams/durable/streamId";
+import { sse } from "../streams/framing";
 import { streamResponse } from "../streams/streamResponse";
-import { resumeByLastEventId, startChatStream } from "./chatStreams";
+
+const location = (streamId: string) => `/api/chat/${streamId}`;
 
 /**
  * GET /api/chat?q=… and POST /api/chat ({"messages": […]} or {"message": "…"}): the model's answer as it is written,
  * one SSE event per text delta (JSON Lines on request), ending with `done` (finish reason, usage) or `error`.
- * With `resume=1` the answer is recorded by a Durable Object and outlives the connection (chatStreams.ts).
+ * With `resume=1` (when the Worker gives `durable`) the answer is a durable stream: it outlives the connection.
  */
-export async function chat(request: IRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
-  // EventSource reconnects by itself, even after `done`; what it gets depends on its Last-Event-ID.
-  if (request.method === "GET" && request.headers.has("last-event-id")) return resumeByLastEventId(request, env);
-  const config = await admitChat(request, env);
-  const body = request.method === "GET" ? { message: query(request) } : await readJSON(request, chatBodyLimit(config));
-  const params = chatParams(body as ChatRequestBody, config);
-  if (wantsResume(request, body)) return startChatStream(request, env, params, config);
-  const client = modelClient(config);
-  const { heartbeatMs } = readConfig(env);
-  return streamResponse(request, { route: "/api/chat", format: "sse", heartbeatMs, ctx }, ({ signal, send }) =>
-    streamChat(client, params, { signal, firstTokenMs: config.firstTokenMs, idleMs: config.idleMs }, send),
-  );
-}
-
-/** `?resume=1` (or `true`) on the URL, or `"resume": true` in the POST body. */
-function wantsResume(request: Request, body: unknown): boolean {
-  const flag = new URL(request.url).searchParams.get("resume");
-  return flag === "1" || flag === "true" || (body as { resume?: unknown }).resume === true;
+export function chat(durable?: (env: Env) => Durable) {
+  return async (request: IRequest, env: Env, ctx: ExecutionContext): Promise<Response> => {
+    // EventSource reconnects by itself, even after `done`; what it gets depends on its Last-Event-ID.
+    const lastEventId = request.headers.get("last-event-id");
+    if (request.method === "GET" && lastEventId !== null) {
+      if (!durable || !parseEventId(lastEventId)) return new Response(null, { status: 204 });
+      await requireToken(request, env);
+      return resumeByLastEventId(request, durable(env).streams, location);
+    }
+    const config = await admitChat(request, env);
+    const body = request.method === "GET" ? { message: query(request) } : await readJSON(request, chatBodyLimit(config));
+    const input: ChatInput = { params: chatParams(body as ChatRequestBody, config), config };
+    const { heartbeatMs } = settings(env);
+    if (wantsResume(request, body)) {
+      if (!durable) throw new HttpError(400, "bad_request", "this Worker has no resumable streams");
+      const { streams, limits } = durable(env);
+      const options = { route: request.route, format: sse, heartbeatMs, limits, producer: "chat", input, location };
+      return durableResponse(request, streams, options);
+    }
+    return streamResponse(request, { route: request.route, format: sse, heartbeatMs, ctx }, (context) => chatProducer(input, context));
+  };
 }
 
 function query(request: Request): string {

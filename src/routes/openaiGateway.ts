@@ -1,10 +1,11 @@
 import type { IRequest } from "itty-router";
-import { readConfig } from "../config";
+import { settings } from "../settings";
 import { readJSON } from "../http/readJSON";
 import { admitChat, chatBodyLimit } from "../llm/admitChat";
 import { chatParams, type ChatRequestBody } from "../llm/chatParams";
 import { modelClient } from "../llm/modelClient";
 import { streamChat } from "../llm/streamChat";
+import { openaiFraming } from "../llm/openaiFraming";
 import { streamResponse } from "../streams/streamResponse";
 
 interface CompletionsBody extends ChatRequestBody {
@@ -39,8 +40,8 @@ export async function chatCompletions(request: IRequest, env: Env, ctx: Executio
     object: "chat.completion.chunk",
     choices: [{ index: 0, delta, finish_reason }],
   });
-  const { heartbeatMs } = readConfig(env);
-  return streamResponse(request, { route: "/v1/chat/completions", format: "openai", heartbeatMs, ctx }, async ({ signal, send }) => {
+  const { heartbeatMs } = settings(env);
+  return streamResponse(request, { route: request.route, format: openaiFraming, heartbeatMs, ctx }, async ({ signal, send }) => {
     let first = true;
     const summary = await streamChat(client, params, { ...limits, signal }, (content) => {
       // The role rides on the first token: an empty role-only chunk would send the headers before a token exists.

@@ -1,10 +1,15 @@
 import type { IRequest } from "itty-router";
 import { z } from "zod";
-import { readConfig } from "../config";
-import { HttpError } from "../http/HttpError";
 import { intParam } from "../http/intParam";
-import { pushStream } from "../streams/pushStream";
+import { wantsResume } from "../http/wantsResume";
+import { settings } from "../settings";
+import { durableResponse, type Durable } from "../streams/durable/durableResponse";
+import { jsonl } from "../streams/framing";
+import { HttpError } from "../streams/HttpError";
+import type { StreamContext } from "../streams/runProducer";
 import { sleep } from "../streams/sleep";
+import { streamResponse } from "../streams/streamResponse";
+import { validateRecord } from "../streams/validateRecord";
 
 const User = z.object({ id: z.number(), name: z.string() });
 const Task = z.object({ id: z.number(), title: z.string(), done: z.boolean() });
@@ -23,32 +28,47 @@ const TASKS = [
   { id: 2, title: "Reject what is left on error", done: false },
 ];
 
+/** What one progressive response loads: each part's delay, and the part made to fail. */
+export interface ProgressiveInput {
+  delays: { users: number; tasks: number };
+  failing: "users" | "tasks" | null;
+}
+
 /**
  * GET /api/progressive?users=800&tasks=300&fail=: independent parts, each sent the moment it resolves, so the faster
  * part arrives first. `users` and `tasks` set each part's delay in ms; `fail=users|tasks` makes that part fail.
+ * With `resume=1` (when the Worker gives `durable`) it is a durable stream, read again from `/api/streams/<id>`.
  */
-export function progressive(request: IRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
-  const url = new URL(request.url);
-  const delays = {
-    users: intParam(url, "users", { min: 0, max: 10_000, fallback: 800 }),
-    tasks: intParam(url, "tasks", { min: 0, max: 10_000, fallback: 300 }),
+export function progressive(durable?: (env: Env) => Durable) {
+  return async (request: IRequest, env: Env, ctx: ExecutionContext): Promise<Response> => {
+    const url = new URL(request.url);
+    const delays = {
+      users: intParam(url, "users", { min: 0, max: 10_000, fallback: 800 }),
+      tasks: intParam(url, "tasks", { min: 0, max: 10_000, fallback: 300 }),
+    };
+    const failing = url.searchParams.get("fail");
+    if (failing !== null && failing !== "users" && failing !== "tasks") throw new HttpError(400, "bad_request", "fail must be users or tasks");
+    const input: ProgressiveInput = { delays, failing };
+    const { heartbeatMs } = settings(env);
+    if (wantsResume(request)) {
+      if (!durable) throw new HttpError(400, "bad_request", "this Worker has no resumable streams");
+      const { streams, limits } = durable(env);
+      const location = (streamId: string) => `/api/streams/${streamId}`;
+      const options = { route: request.route, format: jsonl, heartbeatMs, limits, producer: "progressive", input, location };
+      return durableResponse(request, streams, options);
+    }
+    return streamResponse(request, { route: request.route, format: jsonl, heartbeatMs, ctx }, (context) => progressiveProducer(input, context));
   };
-  const failing = url.searchParams.get("fail");
-  if (failing !== null && !(failing in delays)) throw new HttpError(400, "bad_request", "fail must be users or tasks");
+}
 
-  const { heartbeatMs } = readConfig(env);
-  const stream = pushStream(request, { route: "/api/progressive", format: "jsonl", heartbeatMs, ctx, schema: ProgressiveRecord });
+/** The producer: each part sent as soon as it resolves, checked against ProgressiveRecord first. */
+export async function progressiveProducer({ delays, failing }: ProgressiveInput, { signal, send }: StreamContext): Promise<unknown> {
   const load = async <T>(part: keyof typeof delays, value: T): Promise<T> => {
-    await sleep(delays[part], stream.signal);
+    await sleep(delays[part], signal);
     if (failing === part) throw new HttpError(502, "part_failed", `the ${part} could not be loaded`);
     return value;
   };
-  Promise.all([
-    load("users", USERS).then((users) => stream.send({ users })),
-    load("tasks", TASKS).then((tasks) => stream.send({ tasks })),
-  ]).then(
-    () => stream.close({ parts: 2 }),
-    (error: unknown) => stream.throw(error),
-  );
-  return stream.response;
+  const sendPart = (record: ProgressiveRecord) => send(validateRecord(ProgressiveRecord, record));
+  await Promise.all([load("users", USERS).then((users) => sendPart({ users })), load("tasks", TASKS).then((tasks) => sendPart({ tasks }))]);
+  return { parts: 2 };
 }

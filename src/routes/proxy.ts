@@ -1,7 +1,7 @@
 import type { IRequest } from "itty-router";
-import { HttpError } from "../http/HttpError";
+import { HttpError } from "../streams/HttpError";
 import { admitCostly } from "../http/admitCostly";
-import { readProxyConfig } from "../proxy/proxyConfig";
+import { settings } from "../settings";
 import { clientResponseHeaders, upstreamRequestHeaders, VIA } from "../proxy/proxyHeaders";
 
 const SELF = new URL("http://self");
@@ -14,8 +14,8 @@ const SELF = new URL("http://self");
  * is refused (508). Headers both ways follow proxyHeaders.ts; Range, ETag, 206/304/416 and Content-Length pass untouched.
  */
 export async function proxy(request: IRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
-  const { origins, timeoutMs, forwardClientIp } = readProxyConfig(env);
-  await admitCostly(request, env, env.API_TOKEN || undefined);
+  const { origins, timeoutMs, forwardClientIp } = settings(env).proxy;
+  await admitCostly(request, env);
   if ((request.headers.get("via") ?? "").includes(VIA)) {
     throw new HttpError(508, "proxy_loop", "this request already came through the proxy");
   }
@@ -52,7 +52,7 @@ export async function proxy(request: IRequest, env: Env, ctx: ExecutionContext):
   } finally {
     clearTimeout(timer);
   }
-  console.log(JSON.stringify({ msg: "proxied", route: "/proxy", name, method: request.method, status: response.status }));
+  console.log(JSON.stringify({ msg: "proxied", route: request.route, name, method: request.method, status: response.status }));
   return new Response(response.body, {
     status: response.status,
     statusText: response.statusText,

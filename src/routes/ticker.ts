@@ -1,6 +1,7 @@
 import type { IRequest } from "itty-router";
-import { readConfig } from "../config";
+import { settings } from "../settings";
 import { sleep } from "../streams/sleep";
+import { sse } from "../streams/framing";
 import { streamResponse, type StreamContext } from "../streams/streamResponse";
 
 const FIRST_DELAY_MS = 20;
@@ -8,8 +9,8 @@ const GROWTH = 1.03;
 
 /** GET /api/ticker: an SSE stream of ticks on a growing delay, until the client leaves. */
 export function ticker(request: IRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
-  const { heartbeatMs } = readConfig(env);
-  return streamResponse(request, { route: "/api/ticker", format: "sse", heartbeatMs, ctx }, ticks);
+  const { heartbeatMs } = settings(env);
+  return streamResponse(request, { route: request.route, format: sse, heartbeatMs, ctx }, ticks);
 }
 
 async function* ticks({ signal }: StreamContext) {

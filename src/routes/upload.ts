@@ -1,7 +1,8 @@
 import type { IRequest } from "itty-router";
-import { readConfig } from "../config";
-import { HttpError } from "../http/HttpError";
+import { settings } from "../settings";
+import { HttpError } from "../streams/HttpError";
 import { requireToken } from "../http/requireToken";
+import { jsonl, text } from "../streams/framing";
 import { negotiate } from "../streams/negotiate";
 import { pushStream } from "../streams/pushStream";
 import { claimedSha256, digestHeader } from "../upload/contentDigest";
@@ -9,7 +10,6 @@ import { downloadHeaders } from "../upload/downloadHeaders";
 import { parseRange } from "../upload/parseRange";
 import { ifRangeHolds, preconditionStatus } from "../upload/preconditions";
 import { receiveUpload, uploadMemoryNeed, type UploadResult } from "../upload/receiveUpload";
-import { readUploadConfig } from "../upload/uploadConfig";
 import { reserveUploadMemory } from "../upload/uploadMemory";
 
 // With Accept: application/jsonl, a progress record every this many bytes.
@@ -22,8 +22,8 @@ const PROGRESS_BYTES = 1024 * 1024;
  * digest, memory) is refused before a byte is read, and a body left unread still lets the refusal reach the client.
  */
 export async function upload(request: IRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
-  await requireToken(request, env.API_TOKEN || undefined, env.CHAT_LIMITER);
-  const config = readUploadConfig(env);
+  await requireToken(request, env);
+  const config = settings(env).upload;
   // A malformed request is a 400 whatever its size; then the declared size.
   const name = new URL(request.url).searchParams.get("name") ?? "";
   if (name.length > 256) throw new HttpError(400, "bad_request", "name must be at most 256 characters");
@@ -48,12 +48,12 @@ export async function upload(request: IRequest, env: Env, ctx: ExecutionContext)
       onProgress,
     }).finally(release);
 
-  if (negotiate(request.headers.get("accept"), "text").format !== "jsonl") {
+  if (negotiate(request.headers.get("accept"), text).framing !== jsonl) {
     const result = await receive();
     return Response.json(result, { status: result.stored ? 201 : 200, headers: location(result) });
   }
-  const { heartbeatMs } = readConfig(env);
-  const stream = pushStream(request, { route: "/api/upload", format: "jsonl", heartbeatMs, ctx });
+  const { heartbeatMs } = settings(env);
+  const stream = pushStream(request, { route: request.route, format: jsonl, heartbeatMs, ctx });
   let next = PROGRESS_BYTES;
   receive((bytes) => {
     if (bytes < next) return;
@@ -75,7 +75,7 @@ export async function upload(request: IRequest, env: Env, ctx: ExecutionContext)
  * (206/416) and its digest: Content-Digest for the whole body, Repr-Digest for a range (RFC 9530: the digest is of the whole).
  */
 export async function download(request: IRequest, env: Env): Promise<Response> {
-  await requireToken(request, env.API_TOKEN || undefined, env.CHAT_LIMITER);
+  await requireToken(request, env);
   const key = request.params.key ?? "";
   const notFound = new HttpError(404, "not_found", "no upload by that key");
   if (!env.UPLOADS || !/^[0-9a-f-]{36}$/.test(key)) throw notFound;

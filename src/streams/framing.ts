@@ -1,5 +1,4 @@
 import { encodeJSONL, stringifyLine } from "./jsonl";
-import type { Format } from "./negotiate";
 import { encodeSSE } from "./sse";
 
 /** What a failed stream's last record says. */
@@ -8,54 +7,73 @@ export interface ErrorRecord {
   code: string;
 }
 
-/** How one format writes records, the end record, the error record and a heartbeat. */
+/**
+ * How one wire format writes a stream: its records, the end record, the error record and the heartbeat. A framing is
+ * a value the route passes (`StreamOptions.format`); a protocol with its own wire format (OpenAI's chunks, the AI
+ * SDK's UI stream) writes its own beside its route. Stateless: `seq` is the record's position in the stream, from 1,
+ * and the end or error record takes the position after the last record.
+ */
 export interface Framing {
-  record(value: unknown): string;
+  /** Names it in the log line, and to a durable stream's reader. */
+  readonly name: string;
+  /** The Content-Type when the route's default is used. */
+  readonly contentType: string;
+  /** The media types in `Accept` that pick it over the route's default. */
+  readonly accepts: readonly string[];
+  /** A protocol's own framing (OpenAI's chunks): its clients expect exactly it, so `Accept` never changes it. */
+  readonly fixed?: boolean;
+  record(value: unknown, seq: number): string;
   /** The reserved last record of a stream that completed; `summary` is what the producer returned. */
-  end(summary: unknown): string;
+  end(summary: unknown, seq: number): string;
   /** The reserved last record of a stream that failed, or undefined when the format has none (plain text). */
-  error(error: ErrorRecord): string | undefined;
+  error(error: ErrorRecord, seq: number): string | undefined;
   /** What is written when the stream has been idle, or undefined when the format has no such thing. */
-  ping: string | undefined;
+  readonly ping: string | undefined;
 }
 
 /**
- * The framing of one stream. The end and error records are reserved in every format:
- * SSE `event: done` / `event: error`; JSON Lines `{"$done": …}` / `{"$error": {"message", "code"}}`;
- * OpenAI's `data: [DONE]` / `data: {"error": {…}}`, which its SDK throws as an APIError.
+ * SSE: each record one default event, the end `event: done`, the error `event: error`, a `: ping` comment as heartbeat.
+ * `eventId` makes each event's `id:` from its position: a durable stream's are `<stream>:<seq>`, so `Last-Event-ID`
+ * alone says where to resume.
  */
-export function framing(format: Format): Framing {
-  switch (format) {
-    case "sse": {
-      let id = 0;
-      return {
-        record: (value) => encodeSSE({ id: ++id, data: stringifyLine(value) }),
-        end: (summary) => encodeSSE({ id: ++id, event: "done", data: stringifyLine(summary ?? {}) }),
-        error: (error) => encodeSSE({ id: ++id, event: "error", data: stringifyLine(error) }),
-        ping: encodeSSE({ comment: "ping" }),
-      };
-    }
-    case "jsonl":
-      return {
-        record: encodeJSONL,
-        end: (summary) => encodeJSONL({ $done: summary ?? {} }),
-        error: (error) => encodeJSONL({ $error: error }),
-        // A blank line: readers skip it (the NDJSON spec allows them to), and it keeps idle connections open.
-        ping: "\n",
-      };
-    case "openai":
-      return {
-        record: (value) => encodeSSE({ data: stringifyLine(value) }),
-        end: () => encodeSSE({ data: "[DONE]" }),
-        error: (error) => encodeSSE({ data: stringifyLine({ error: { ...error, type: "server_error" } }) }),
-        ping: encodeSSE({ comment: "ping" }),
-      };
-    case "text":
-      return { record: textRecord, end: () => "", error: () => undefined, ping: undefined };
-  }
+export function sseFraming(eventId: (seq: number) => string = String): Framing {
+  return {
+    name: "sse",
+    contentType: "text/event-stream",
+    accepts: ["text/event-stream"],
+    record: (value, seq) => encodeSSE({ id: eventId(seq), data: stringifyLine(value) }),
+    end: (summary, seq) => encodeSSE({ id: eventId(seq), event: "done", data: stringifyLine(summary ?? {}) }),
+    error: (error, seq) => encodeSSE({ id: eventId(seq), event: "error", data: stringifyLine(error) }),
+    ping: encodeSSE({ comment: "ping" }),
+  };
 }
 
-function textRecord(value: unknown): string {
-  if (typeof value !== "string") throw new TypeError(`a plain-text record must be a string, got ${typeof value}`);
-  return value;
-}
+/** SSE with ids 1, 2, 3…. */
+export const sse: Framing = sseFraming();
+
+/** JSON Lines: one record per line, the end `{"$done": …}`, the error `{"$error": {"message", "code"}}`. */
+export const jsonl: Framing = {
+  name: "jsonl",
+  // As text/plain when not asked for by name, so a browser shows it instead of downloading it.
+  contentType: "text/plain; charset=utf-8",
+  accepts: ["application/jsonl", "application/x-ndjson"],
+  record: encodeJSONL,
+  end: (summary) => encodeJSONL({ $done: summary ?? {} }),
+  error: (error) => encodeJSONL({ $error: error }),
+  // A blank line: readers skip it (the NDJSON spec allows them to), and it keeps idle connections open.
+  ping: "\n",
+};
+
+/** Plain text: each record a string, written as is; no end record, and a failure errors the transfer instead. */
+export const text: Framing = {
+  name: "text",
+  contentType: "text/plain; charset=utf-8",
+  accepts: [],
+  record: (value) => {
+    if (typeof value !== "string") throw new TypeError(`a plain-text record must be a string, got ${typeof value}`);
+    return value;
+  },
+  end: () => "",
+  error: () => undefined,
+  ping: undefined,
+};

@@ -1,4 +1,4 @@
-import { HttpError } from "../http/HttpError";
+import { HttpError } from "./HttpError";
 import type { StandardSchemaV1 } from "./standardSchema";
 
 /**

@@ -1,4 +1,4 @@
-import { HttpError } from "../http/HttpError";
+import { HttpError } from "../streams/HttpError";
 
 /**
  * The SHA-256 a `Content-Digest` header (RFC 9530) claims, as hex; undefined when the header is absent or names no

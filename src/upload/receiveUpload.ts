@@ -1,5 +1,5 @@
 import { drainBody } from "../http/drainBody";
-import { HttpError } from "../http/HttpError";
+import { HttpError } from "../streams/HttpError";
 import { idleTimer } from "../streams/idleTimer";
 import { toHex } from "./contentDigest";
 

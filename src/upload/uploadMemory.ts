@@ -1,4 +1,4 @@
-import { HttpError } from "../http/HttpError";
+import { HttpError } from "../streams/HttpError";
 
 // What the uploads of this isolate have reserved, together. Module state: one isolate serves many requests at once.
 let reserved = 0;

@@ -18,7 +18,7 @@ const ended = () =>
   worker.output
     .split("\n")
     .filter((line) => line.includes('"resumable":true'))
-    .map((line) => JSON.parse(line.slice(line.indexOf("{"))) as { outcome: string; records: number });
+    .map((line) => JSON.parse(line.slice(line.indexOf("{"))) as { outcome: string; code?: string; records: number });
 
 describe("a resumable chat stream over real sockets", () => {
   it("the eventsource client, its connection cut mid-answer, reconnects by itself and gets every event once", async () => {
@@ -47,7 +47,7 @@ describe("a resumable chat stream over real sockets", () => {
     await reader.read();
     relay.cut();
     // Only this test leaves a stream with nobody to come back.
-    await expect.poll(() => ended().find((e) => e.outcome === "abandoned"), { timeout: 10_000, interval: 100 }).toBeDefined();
-    expect(ended().find((e) => e.outcome === "abandoned")!.records).toBeLessThan(answer("gone for good").length);
+    await expect.poll(() => ended().find((e) => e.outcome === "cancelled" && e.code === "abandoned"), { timeout: 10_000, interval: 100 }).toBeDefined();
+    expect(ended().find((e) => e.outcome === "cancelled" && e.code === "abandoned")!.records).toBeLessThan(answer("gone for good").length);
   });
 });

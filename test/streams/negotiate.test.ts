@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { jsonl, sse, text } from "../../src/streams/framing";
 import { negotiate } from "../../src/streams/negotiate";
+
+const framings = { sse, jsonl, text };
 
 describe("negotiate", () => {
   it.each([
@@ -13,14 +16,15 @@ describe("negotiate", () => {
     [null, "text", "text", "text/plain; charset=utf-8"],
     ["Application/JSONL; charset=utf-8", "sse", "jsonl", "application/jsonl"],
   ] as const)("Accept %j on a %s route gives %s as %s", (accept, fallback, format, contentType) => {
-    expect(negotiate(accept, fallback)).toEqual({ format, contentType });
+    const { framing, contentType: type } = negotiate(accept, framings[fallback]);
+    expect({ format: framing.name, contentType: type }).toEqual({ format, contentType });
   });
 
   it("prefers the stream type with the higher q", () => {
-    expect(negotiate("text/event-stream;q=0.5, application/jsonl;q=0.9", "text").format).toBe("jsonl");
+    expect(negotiate("text/event-stream;q=0.5, application/jsonl;q=0.9", text).framing).toBe(jsonl);
   });
 
   it("ignores a type refused with q=0", () => {
-    expect(negotiate("text/event-stream;q=0", "jsonl").format).toBe("jsonl");
+    expect(negotiate("text/event-stream;q=0", jsonl).framing).toBe(jsonl);
   });
 });

@@ -2,12 +2,13 @@ import { Stream } from "openai/streaming";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { readJSONL } from "../../src/client/readJSONL";
-import { HttpError } from "../../src/http/HttpError";
+import { HttpError } from "../../src/streams/HttpError";
 import { pushStream } from "../../src/streams/pushStream";
 import type { StreamOptions } from "../../src/streams/streamResponse";
 import { readAll } from "../support/chunked";
+import { jsonl } from "../../src/streams/framing";
 
-const options: StreamOptions = { route: "/test", format: "jsonl", heartbeatMs: 15_000 };
+const options: StreamOptions = { route: "/test", format: jsonl, heartbeatMs: 15_000 };
 const request = () => new Request("http://worker/", { headers: { accept: "application/jsonl" } });
 
 beforeEach(() => {

@@ -1,11 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
 import { readJSONL } from "../../src/client/readJSONL";
 import { readSSE } from "../../src/client/readSSE";
-import { HttpError } from "../../src/http/HttpError";
+import { HttpError } from "../../src/streams/HttpError";
 import { streamResponse, type Producer, type StreamOptions } from "../../src/streams/streamResponse";
 import { readAll } from "../support/chunked";
+import { jsonl, sse, text } from "../../src/streams/framing";
 
-const options: StreamOptions = { route: "/test", format: "sse", heartbeatMs: 15_000 };
+const options: StreamOptions = { route: "/test", format: sse, heartbeatMs: 15_000 };
 const request = (accept?: string, init?: RequestInit) =>
   new Request("http://worker/test", { ...init, headers: accept ? { accept } : {} });
 
@@ -77,7 +78,7 @@ describe("streamResponse", () => {
   });
 
   it("writes plain-text records as they are, with no end record", async () => {
-    const response = await streamResponse(request(), { ...options, format: "text" }, async function* () {
+    const response = await streamResponse(request(), { ...options, format: text }, async function* () {
       yield "a\n";
       yield "b\n";
     });
@@ -134,7 +135,7 @@ describe("streamResponse", () => {
   });
 
   it("fails a plain-text body that errors after its first chunk, so it cannot look complete", async () => {
-    const response = await streamResponse(request(), { ...options, format: "text" }, async function* () {
+    const response = await streamResponse(request(), { ...options, format: text }, async function* () {
       yield "a\n";
       throw new Error("upstream died");
     });
@@ -150,7 +151,7 @@ describe("streamResponse", () => {
   });
 
   it("refuses a plain-text record that is not a string instead of writing [object Object]", async () => {
-    const response = await streamResponse(request(), { ...options, format: "text" }, async function* () {
+    const response = await streamResponse(request(), { ...options, format: text }, async function* () {
       yield "a\n";
       yield { not: "text" };
     });
@@ -222,7 +223,7 @@ describe("streamResponse", () => {
   it("stops pulling from a generator while the unread body is past its high-water mark", async () => {
     let produced = 0;
     const kib = "x".repeat(1024);
-    const response = await streamResponse(request(), { ...options, format: "text" }, async function* () {
+    const response = await streamResponse(request(), { ...options, format: text }, async function* () {
       for (;;) {
         produced++;
         yield kib;

@@ -1,4 +1,4 @@
-import { HttpError } from "../http/HttpError";
+import { HttpError } from "../HttpError";
 
 // 16 random bytes in base64url: unguessable, so a stream id is all a reader needs, and short, since every event repeats it.
 const STREAM_ID = /^[A-Za-z0-9_-]{22}$/;
@@ -27,5 +27,5 @@ export function checkStreamId(value: string | undefined): string {
 }
 
 export function streamNotFound(): HttpError {
-  return new HttpError(404, "stream_not_found", "no such chat stream: it never existed, was cancelled, or has expired");
+  return new HttpError(404, "stream_not_found", "no such stream: it never existed, was cancelled, or has expired");
 }

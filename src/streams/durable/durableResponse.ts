@@ -1,0 +1,107 @@
+import { sse, type Framing } from "../framing";
+import { HttpError } from "../HttpError";
+import { negotiate, type Negotiated } from "../negotiate";
+import type { DurableJob, DurableLimits, StartResult } from "./DurableStream";
+import { newStreamId, parseEventId, streamNotFound } from "./streamId";
+
+/** The Durable Object namespace whose objects run durable streams (a subclass of DurableStream): what is used of it. */
+export interface DurableStreams {
+  getByName(name: string): {
+    start(job: DurableJob): Promise<StartResult>;
+    cancel(): Promise<boolean>;
+    fetch(url: string): Promise<Response>;
+  };
+}
+
+/** What a route needs to make its streams durable: the objects that run them, and their limits. */
+export interface Durable {
+  streams: DurableStreams;
+  limits: DurableLimits;
+}
+
+export interface DurableOptions {
+  /** Names the route in the log line. */
+  route: string;
+  /** The route's framing; `Accept` may swap SSE and JSON Lines, as for a plain stream. */
+  format: Framing;
+  heartbeatMs: number;
+  limits: DurableLimits;
+  /** The producer's name in the object's `producers`, and its input. */
+  producer: string;
+  input: unknown;
+  /** Where a reader resumes: the URL path of this stream's reads, given its id. */
+  location: (streamId: string) => string;
+}
+
+/**
+ * Starts a durable stream: a Durable Object runs the producer and records every record, and this request is its first
+ * reader. The response names the stream (`Stream-Id`, `Content-Location`); an error before the first record is still
+ * a status, as for a plain stream.
+ */
+export async function durableResponse(request: Request, streams: DurableStreams, options: DurableOptions): Promise<Response> {
+  const negotiated = negotiate(request.headers.get("accept"), options.format);
+  const streamId = newStreamId();
+  const job: DurableJob = {
+    streamId,
+    producer: options.producer,
+    input: options.input,
+    route: options.route,
+    heartbeatMs: options.heartbeatMs,
+    limits: options.limits,
+  };
+  const started = await streams.getByName(streamId).start(job);
+  if (!started.ok) throw new HttpError(started.status, started.code, started.message, started.headers);
+  return relay(streams, streamId, 0, negotiated, options.location(streamId));
+}
+
+/**
+ * A reader of a durable stream (`GET <location>`): the records after a position, then the live ones. The position is
+ * SSE's `Last-Event-ID` (`<stream>:<seq>`, which wins: EventSource sends it to its original URL) or `?after=<seq>`,
+ * the count of records the reader has, which is how a JSON Lines reader resumes.
+ */
+export async function readDurable(request: Request, streams: DurableStreams, streamId: string, format: Framing = sse): Promise<Response> {
+  const negotiated = negotiate(request.headers.get("accept"), format);
+  const location = new URL(request.url).pathname;
+  const lastEventId = request.headers.get("last-event-id");
+  if (lastEventId === null) return relay(streams, streamId, afterParam(request), negotiated, location);
+  const resumeAt = parseEventId(lastEventId);
+  if (resumeAt?.streamId !== streamId) throw new HttpError(400, "bad_request", "Last-Event-ID is not an event of this stream");
+  return relay(streams, streamId, resumeAt.seq, negotiated, location);
+}
+
+/**
+ * A reconnect to the URL that started a stream (EventSource does it by itself, with `Last-Event-ID`): a durable
+ * stream's event id resumes it; any other gets 204, the one answer that stops EventSource from asking, and paying, again.
+ */
+export async function resumeByLastEventId(request: Request, streams: DurableStreams, location: (streamId: string) => string): Promise<Response> {
+  const resumeAt = parseEventId(request.headers.get("last-event-id") ?? "");
+  if (!resumeAt) return new Response(null, { status: 204 });
+  return relay(streams, resumeAt.streamId, resumeAt.seq, { framing: sse, contentType: sse.contentType }, location(resumeAt.streamId));
+}
+
+/** Stops a durable stream's producer, tells its readers (error record, code `cancelled`) and deletes its record. */
+export async function cancelDurable(streams: DurableStreams, streamId: string): Promise<void> {
+  if (!(await streams.getByName(streamId).cancel())) throw streamNotFound();
+}
+
+function afterParam(request: Request): number {
+  const raw = new URL(request.url).searchParams.get("after") ?? "0";
+  if (!/^\d{1,9}$/.test(raw)) throw new HttpError(400, "bad_request", "after must be an integer from 0 to 999999999");
+  return Number(raw);
+}
+
+/** Passes the Durable Object's reader stream on, natively, with the headers a client resumes by. */
+async function relay(streams: DurableStreams, streamId: string, after: number, { framing, contentType }: Negotiated, location: string): Promise<Response> {
+  const url = `https://durable-stream/?after=${after}&format=${encodeURIComponent(framing.name)}`;
+  const response = await streams.getByName(streamId).fetch(url);
+  if (response.status === 404) throw streamNotFound();
+  if (response.status === 406) throw new HttpError(406, "not_acceptable", `this stream cannot be read as ${framing.name}`);
+  if (response.status === 416) throw new HttpError(400, "bad_request", "no record of this stream has that number yet");
+  const headers = new Headers({ "stream-id": streamId, "content-location": location });
+  if (response.status === 204) return new Response(null, { status: 204, headers });
+  headers.set("content-type", contentType);
+  headers.set("cache-control", "no-cache, no-transform");
+  // As for every stream here: wrangler dev would otherwise gzip it and deliver it at the end.
+  headers.set("content-encoding", "identity");
+  return new Response(response.body, { headers });
+}
