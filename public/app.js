@@ -51,19 +51,17 @@ $("chat-form").addEventListener("submit", async (event) => {
       signal: chatAbort.signal,
     });
     chatLocation = response.headers.get("content-location") ?? undefined;
-    const tokens = readResumable(response, {
+    const reader = readResumable(response, {
       signal: chatAbort.signal,
       headers: authHeaders(),
       onReconnect: (attempt) => (status.textContent = `connection lost: reconnecting (${attempt})…`),
     });
-    const summary = await (async () => {
-      for (;;) {
-        const step = await tokens.next();
-        if (step.done) return step.value;
-        output.textContent += step.value;
-        status.textContent = "streaming";
-      }
-    })();
+    // The tokens of each network read at once: a replay after a reconnect is one render, however long it is.
+    for await (const tokens of reader.batches()) {
+      output.textContent += tokens.join("");
+      status.textContent = "streaming";
+    }
+    const summary = await reader.summary;
     status.textContent = `done: ${summary?.finish_reason ?? "complete"}`;
   } catch (error) {
     status.textContent = describe(error);

@@ -1,7 +1,8 @@
-// Readers for this template's streams, for the browser and Node alike.
+// Readers for this template's streams, for the browser and Node alike. Every reader is a StreamReader.
 export { readSSE } from "./readSSE";
-export { readResumable, type ResumeOptions } from "./readResumable";
 export { readJSONL, type JSONLReader, type ReadJSONLOptions } from "./readJSONL";
+export { readResumable } from "./readResumable";
+export { openReader, type ReaderOptions, type ResumeOptions, type StreamReader } from "./StreamReader";
 export { progressive, type Parts, type Progressive } from "./progressive";
 export { StreamError } from "./StreamError";
 

@@ -1,4 +1,5 @@
 import { readJSONL } from "./readJSONL";
+import type { ReaderOptions } from "./StreamReader";
 import { StreamError } from "./StreamError";
 
 /** The keys of a union of one-key records: `{users: U[]} | {tasks: T[]}` → `"users" | "tasks"`. */
@@ -14,9 +15,10 @@ export type Progressive<R> = { readonly [K in keyof Parts<R>]: Promise<Parts<R>[
  * Reads a JSON Lines response of one-key records (`{"users": …}`, `{"tasks": …}`) as an object whose properties are
  * promises: `await data.users` resolves when the `users` record arrives, however early or late it is read. When the
  * stream fails (an error record, an error response, a cut), every part not yet arrived rejects with that error; when
- * it ends without a part, that part rejects too.
+ * it ends without a part, that part rejects too. A durable response (`/api/progressive?resume=1`) survives a dropped
+ * connection: the reader reconnects from the records it has (`options.resume`).
  */
-export function progressive<R extends object>(response: Response): Progressive<R> {
+export function progressive<R extends object>(response: Response, options?: ReaderOptions<Record<string, unknown>>): Progressive<R> {
   const parts = new Map<string, PromiseWithResolvers<unknown>>();
   let failure: unknown;
   let ended = false;
@@ -35,7 +37,7 @@ export function progressive<R extends object>(response: Response): Progressive<R
 
   void (async () => {
     try {
-      for await (const record of readJSONL<Record<string, unknown>>(response)) {
+      for await (const record of readJSONL<Record<string, unknown>>(response, options)) {
         for (const [key, value] of Object.entries(record)) part(key).resolve(value);
       }
       ended = true;

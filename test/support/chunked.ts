@@ -31,7 +31,7 @@ export function responseOf(chunks: Uint8Array[], init?: ResponseInit): { respons
 }
 
 /** Collects an async iterator's values and its return value. */
-export async function drain<T, R>(iterator: AsyncGenerator<T, R>): Promise<{ values: T[]; result: R }> {
+export async function drain<T, R>(iterator: AsyncIterator<T, R>): Promise<{ values: T[]; result: R }> {
   const values: T[] = [];
   for (;;) {
     const step = await iterator.next();
