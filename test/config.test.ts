@@ -1,6 +1,13 @@
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
-import { settings } from "../src/settings";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { apiToken, settings } from "../src/settings";
+import { callWorker } from "./support/callWorker";
+
+beforeEach(() => {
+  vi.spyOn(console, "log").mockImplementation(() => {});
+  vi.spyOn(console, "error").mockImplementation(() => {});
+});
+afterEach(() => vi.restoreAllMocks());
 
 describe("settings", () => {
   it("reads HEARTBEAT_MS, defaulting to 15 s", () => {
@@ -40,5 +47,49 @@ describe("settings().llm", () => {
     }
     expect(error).toMatchObject({ status: 500, code: "bad_config", message: expect.stringContaining(name) });
     expect((error as Error).message).not.toContain(value);
+  });
+});
+
+describe("settings, read in one place", () => {
+  it("reads each group once per env: a request after the first parses nothing", () => {
+    const vars = { ...env, PROXY_ORIGINS: '{"a": "https://a.example"}' };
+    expect(settings(vars)).toBe(settings(vars));
+    expect(settings(vars).proxy).toBe(settings(vars).proxy);
+    expect(settings(vars).llm).toBe(settings(vars).llm);
+    expect(settings({ ...vars }).proxy).not.toBe(settings(vars).proxy);
+  });
+
+  it("reaches API_TOKEN one way, unset when empty", () => {
+    expect(apiToken({ ...env, API_TOKEN: "t" })).toBe("t");
+    expect(apiToken({ ...env, API_TOKEN: "" })).toBeUndefined();
+  });
+
+  it.each([
+    ["UPLOAD_MAX_BYTES", "lots", "upload"],
+    ["UPLOAD_MEMORY_BYTES", "1", "upload"],
+    ["CHAT_RESUME_MAX_EVENTS", "0", "resume"],
+    ["PROXY_TIMEOUT_MS", "soon", "proxy"],
+    ["CORS_ORIGINS", "*", "corsOrigins"],
+  ] as const)("names %s when it is %j", (name, value, group) => {
+    expect(() => settings({ ...env, [name]: value })[group]).toThrow(
+      expect.objectContaining({ code: "bad_config", message: expect.stringContaining(name) }),
+    );
+  });
+
+  it("fails only the routes that use a bad group: a bad PROXY_ORIGINS leaves chat working", async () => {
+    const vars = { PROXY_ORIGINS: "{not json", OPENAI_API_KEY: "", OFFLINE_TOKEN_MS: "0" };
+    const proxied = await callWorker("/proxy/self/api/chunks?count=1", {}, vars);
+    expect(proxied.status).toBe(500);
+    expect(await proxied.json()).toMatchObject({ error: { code: "bad_config", message: expect.stringContaining("PROXY_ORIGINS") } });
+    expect((await callWorker("/api/chat?q=hi", {}, vars)).status).toBe(200);
+  });
+
+  it("reads and cancels a durable stream with a bad OPENAI_BASE_URL: reading needs no model settings", async () => {
+    const started = await callWorker("/api/chat?resume=1&q=read+me", {}, { OPENAI_API_KEY: "", OFFLINE_TOKEN_MS: "0" });
+    await started.text();
+    const location = started.headers.get("content-location")!;
+    const broken = { OPENAI_BASE_URL: "not a url" };
+    expect((await callWorker(`${location}?after=0`, {}, broken)).status).toBe(200);
+    expect((await callWorker(location, { method: "DELETE" }, broken)).status).toBe(204);
   });
 });

@@ -1,0 +1,91 @@
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { progressive } from "../../src/client/progressive";
+import { readJSONL } from "../../src/client/readJSONL";
+import { readSSE } from "../../src/client/readSSE";
+import { answer } from "../../src/llm/offlineModel";
+import type { ProgressiveRecord } from "../../src/routes/progressive";
+import { callWorker, upstream } from "../support/callWorker";
+import { flakyFetch } from "../support/flakyFetch";
+
+beforeEach(() => {
+  vi.spyOn(console, "log").mockImplementation(() => {});
+  vi.spyOn(console, "error").mockImplementation(() => {});
+});
+afterEach(() => vi.restoreAllMocks());
+
+const offline = { OPENAI_API_KEY: "", OFFLINE_TOKEN_MS: "15" };
+const jsonlAccept = { headers: { accept: "application/jsonl" } };
+
+describe("a durable JSON Lines stream: /api/progressive?resume=1", () => {
+  it("names its stream, sends its parts, and replays from any ?after= position", async () => {
+    const response = await callWorker("/api/progressive?resume=1&users=60&tasks=10", jsonlAccept);
+    const id = response.headers.get("stream-id")!;
+    expect(response.headers.get("content-location")).toBe(`/api/streams/${id}`);
+    expect(response.headers.get("content-type")).toBe("application/jsonl");
+    const whole = readJSONL<ProgressiveRecord>(response);
+    const records = await whole.all();
+    expect(records).toEqual([{ tasks: expect.any(Array) }, { users: expect.any(Array) }]);
+    expect(await whole.summary).toEqual({ parts: 2 });
+    expect(whole.position).toBe(2);
+
+    const rest = await callWorker(`/api/streams/${id}?after=1`, jsonlAccept);
+    expect(await rest.text()).toBe(`${JSON.stringify(records[1])}\n{"$done":{"parts":2}}\n`);
+    const again = readJSONL(await callWorker(`/api/streams/${id}?after=0`, jsonlAccept));
+    expect(await again.all()).toEqual(records);
+  });
+
+  it("is read as SSE too, with <stream>:<seq> event ids, when SSE is asked for", async () => {
+    const response = await callWorker("/api/progressive?resume=1&users=20&tasks=10", jsonlAccept);
+    const id = response.headers.get("stream-id")!;
+    await response.text();
+    const asSSE = await callWorker(`/api/streams/${id}`, { headers: { accept: "text/event-stream" } });
+    const text = await asSSE.text();
+    expect(text).toContain(`id: ${id}:1\n`);
+    expect(text).toContain(`event: done\nid: ${id}:3\n`);
+  });
+
+  it("progressive() survives a dropped connection: the reader reconnects with ?after= and every part arrives once", async () => {
+    const { fetch, connections } = flakyFetch({}, { drops: 1, chunks: 1 });
+    const response = await fetch("/api/progressive?resume=1&users=300&tasks=10", jsonlAccept);
+    const urls: string[] = [];
+    const counting: typeof fetch = (url, init) => (urls.push(String(url)), fetch(url, init));
+    const data = progressive<ProgressiveRecord>(response, { resume: { fetch: counting, retryMs: 1 } });
+    expect(await data.tasks).toHaveLength(2);
+    expect(await data.users).toHaveLength(3);
+    expect(connections).toHaveLength(2);
+    expect(urls).toEqual([`${response.headers.get("content-location")}?after=1`]);
+  });
+});
+
+describe("a durable chat stream read as JSON Lines", () => {
+  it("gives the same records as the SSE reader of the same stream", async () => {
+    const response = await callWorker("/api/chat?resume=1&q=both+framings", jsonlAccept, offline);
+    expect(response.status).toBe(200);
+    const location = response.headers.get("content-location")!;
+    const asJSONL = await readJSONL<string>(response).all();
+    const asSSE = await readSSE<string>(await callWorker(location, { headers: { accept: "text/event-stream" } }, offline)).all();
+    expect(asJSONL).toEqual(answer("both framings"));
+    expect(asSSE).toEqual(asJSONL);
+  });
+});
+
+describe("packed records", () => {
+  it("stores a fast answer's records many to a row, and replays them all, in order, a read at a time", async () => {
+    const response = await callWorker("/api/chat?resume=1&q=packed", {}, { ...upstream("ok-0-300"), CHAT_MAX_TOKENS: "1000" });
+    const id = response.headers.get("stream-id")!;
+    const live = await readSSE<string>(response).all();
+    expect(live).toHaveLength(300);
+    const rows = await runInDurableObject(env.STREAMS.getByName(id), (_, state) =>
+      state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM records").one().n,
+    );
+    expect(rows).toBeLessThan(30);
+
+    const batches: string[][] = [];
+    const replay = readSSE<string>(await callWorker(`/api/chat/${id}?after=0`, {}, offline), { onBatch: (batch) => batches.push(batch) });
+    expect(await replay.all()).toEqual(live);
+    // One call per network read, not per record: a replay of 300 is a handful of renders.
+    expect(batches.length).toBeLessThan(live.length / 20);
+  });
+});
