@@ -52,5 +52,8 @@ export default { fetch: router.fetch } satisfies ExportedHandler<Env>;
 
 /** The Durable Object behind durable streams (wrangler.toml binds it as STREAMS), with the producers it may run. */
 export class StreamObject extends DurableStream<Env> {
-  producers = { chat: chatProducer, progressive: progressiveProducer };
+  producers = {
+    chat: chatProducer,
+    progressive: progressiveProducer,
+  };
 }

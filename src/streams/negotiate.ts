@@ -9,6 +9,11 @@ export interface Negotiated {
 /** Picks the framing from `Accept`: among `offers`, the one whose media type has the highest q, else the route's own. */
 export function negotiate(accept: string | null, fallback: Framing, offers: readonly Framing[] = [sse, jsonl]): Negotiated {
   if (fallback.fixed) return { framing: fallback, contentType: fallback.contentType };
+  return pickFraming(accept, offers) ?? { framing: fallback, contentType: fallback.contentType };
+}
+
+/** The framing among `offers` whose media type `Accept` names with the highest q, or undefined when it names none. */
+export function pickFraming(accept: string | null, offers: readonly Framing[] = [sse, jsonl]): Negotiated | undefined {
   let best: { framing: Framing; type: string; q: number } | undefined;
   for (const range of (accept ?? "").split(",")) {
     const [type = "", ...params] = range.split(";").map((s) => s.trim().toLowerCase());
@@ -18,6 +23,5 @@ export function negotiate(accept: string | null, fallback: Framing, offers: read
     const q = qParam ? Number(qParam.slice(2)) : 1;
     if (q > 0 && (!best || q > best.q)) best = { framing, type, q };
   }
-  if (!best) return { framing: fallback, contentType: fallback.contentType };
-  return { framing: best.framing, contentType: best.type };
+  return best && { framing: best.framing, contentType: best.type };
 }

@@ -34,6 +34,10 @@ describe("a durable JSON Lines stream: /api/progressive?resume=1", () => {
     expect(await rest.text()).toBe(`${JSON.stringify(records[1])}\n{"$done":{"parts":2}}\n`);
     const again = readJSONL(await callWorker(`/api/streams/${id}?after=0`, jsonlAccept));
     expect(await again.all()).toEqual(records);
+    // Asking for no framing gets the route's own: JSON Lines, as text/plain so a browser shows it.
+    const plain = await callWorker(`/api/streams/${id}?after=1`);
+    expect(plain.headers.get("content-type")).toBe("text/plain; charset=utf-8");
+    expect(await plain.text()).toBe(`${JSON.stringify(records[1])}\n{"$done":{"parts":2}}\n`);
   });
 
   it("is read as SSE too, with <stream>:<seq> event ids, when SSE is asked for", async () => {

@@ -33,6 +33,8 @@ export interface DurableJob {
   input: unknown;
   /** Names the route in the log line. */
   route: string;
+  /** The framing a reader gets when it asks for none: the route's own. */
+  format: string;
   heartbeatMs: number;
   limits: DurableLimits;
 }
@@ -47,6 +49,7 @@ interface StreamRow extends Record<string, SqlStorageValue> {
   state: "running" | "finished";
   keep_ms: number;
   heartbeat_ms: number;
+  format: string;
   end_seq: number | null;
   end_kind: "done" | "error" | null;
   end_data: string | null;
@@ -112,14 +115,14 @@ export abstract class DurableStream<E = unknown> extends DurableObject<E> {
     const producer = this.producers[job.producer];
     if (!producer) return { ok: false, status: 500, code: "internal_error", message: "internal error", headers: {} };
     this.#sql.exec(
-      `CREATE TABLE stream (stream_id TEXT, state TEXT, keep_ms INTEGER, heartbeat_ms INTEGER, started_at INTEGER,
+      `CREATE TABLE stream (stream_id TEXT, state TEXT, keep_ms INTEGER, heartbeat_ms INTEGER, format TEXT, started_at INTEGER,
         ended_at INTEGER, end_seq INTEGER, end_kind TEXT, end_data TEXT)`,
     );
     // One row per batch of records: their JSON, one per line (JSON text holds no raw line break).
     this.#sql.exec("CREATE TABLE records (last_seq INTEGER PRIMARY KEY, first_seq INTEGER NOT NULL, data TEXT NOT NULL)");
     this.#sql.exec(
-      "INSERT INTO stream (stream_id, state, keep_ms, heartbeat_ms, started_at) VALUES (?, 'running', ?, ?, ?)",
-      job.streamId, job.limits.keepMs, job.heartbeatMs, Date.now(),
+      "INSERT INTO stream (stream_id, state, keep_ms, heartbeat_ms, format, started_at) VALUES (?, 'running', ?, ?, ?, ?)",
+      job.streamId, job.limits.keepMs, job.heartbeatMs, job.format, Date.now(),
     );
     this.#detachedMs = job.limits.detachedMs;
     this.#heartbeatMs = job.heartbeatMs;
@@ -137,7 +140,7 @@ export abstract class DurableStream<E = unknown> extends DurableObject<E> {
 
   /**
    * A reader: `GET /?after=<seq>&format=<framing>` answers with the records after `seq`, then the live ones, then the
-   * end. 404: no such stream; 406: no such framing; 416: `after` is past what this stream has sent; 204: the reader
+   * end, in the framing named (else the stream's own). 404: no such stream; 406: no such framing; 416: `after` is past what this stream has sent; 204: the reader
    * already has the end.
    */
   override async fetch(request: Request): Promise<Response> {
@@ -146,7 +149,8 @@ export abstract class DurableStream<E = unknown> extends DurableObject<E> {
     // Recorded as running but not being produced here: the object was restarted mid-stream (a deploy, a crash).
     if (stream.state === "running" && !this.#abort) this.#interrupted(stream);
     const url = new URL(request.url);
-    const framing = this.framings(stream.stream_id).find((f) => f.name === url.searchParams.get("format"));
+    const name = url.searchParams.get("format") || stream.format;
+    const framing = this.framings(stream.stream_id).find((f) => f.name === name);
     if (!framing) return new Response(null, { status: 406 });
     const after = Number(url.searchParams.get("after") ?? "0");
     const end = this.#endOf();

@@ -1,6 +1,6 @@
 import { sse, type Framing } from "../framing";
 import { HttpError } from "../HttpError";
-import { negotiate, type Negotiated } from "../negotiate";
+import { negotiate, pickFraming, type Negotiated } from "../negotiate";
 import type { DurableJob, DurableLimits, StartResult } from "./DurableStream";
 import { newStreamId, parseEventId, streamNotFound } from "./streamId";
 
@@ -46,6 +46,7 @@ export async function durableResponse(request: Request, streams: DurableStreams,
     producer: options.producer,
     input: options.input,
     route: options.route,
+    format: options.format.name,
     heartbeatMs: options.heartbeatMs,
     limits: options.limits,
   };
@@ -55,18 +56,18 @@ export async function durableResponse(request: Request, streams: DurableStreams,
 }
 
 /**
- * A reader of a durable stream (`GET <location>`): the records after a position, then the live ones. The position is
- * SSE's `Last-Event-ID` (`<stream>:<seq>`, which wins: EventSource sends it to its original URL) or `?after=<seq>`,
- * the count of records the reader has, which is how a JSON Lines reader resumes.
+ * A reader of a durable stream (`GET <location>`): the records after a position, then the live ones, in the framing
+ * `Accept` names, else the stream's own. The position is SSE's `Last-Event-ID` (`<stream>:<seq>`, which wins:
+ * EventSource sends it to its original URL, and it means SSE) or `?after=<seq>`, the count of records the reader
+ * has, which is how a JSON Lines reader resumes.
  */
-export async function readDurable(request: Request, streams: DurableStreams, streamId: string, format: Framing = sse): Promise<Response> {
-  const negotiated = negotiate(request.headers.get("accept"), format);
+export async function readDurable(request: Request, streams: DurableStreams, streamId: string): Promise<Response> {
   const location = new URL(request.url).pathname;
   const lastEventId = request.headers.get("last-event-id");
-  if (lastEventId === null) return relay(streams, streamId, afterParam(request), negotiated, location);
+  if (lastEventId === null) return relay(streams, streamId, afterParam(request), pickFraming(request.headers.get("accept")), location);
   const resumeAt = parseEventId(lastEventId);
   if (resumeAt?.streamId !== streamId) throw new HttpError(400, "bad_request", "Last-Event-ID is not an event of this stream");
-  return relay(streams, streamId, resumeAt.seq, negotiated, location);
+  return relay(streams, streamId, resumeAt.seq, { framing: sse, contentType: sse.contentType }, location);
 }
 
 /**
@@ -91,15 +92,15 @@ function afterParam(request: Request): number {
 }
 
 /** Passes the Durable Object's reader stream on, natively, with the headers a client resumes by. */
-async function relay(streams: DurableStreams, streamId: string, after: number, { framing, contentType }: Negotiated, location: string): Promise<Response> {
-  const url = `https://durable-stream/?after=${after}&format=${encodeURIComponent(framing.name)}`;
-  const response = await streams.getByName(streamId).fetch(url);
+async function relay(streams: DurableStreams, streamId: string, after: number, picked: Negotiated | undefined, location: string): Promise<Response> {
+  const format = picked ? `&format=${encodeURIComponent(picked.framing.name)}` : "";
+  const response = await streams.getByName(streamId).fetch(`https://durable-stream/?after=${after}${format}`);
   if (response.status === 404) throw streamNotFound();
-  if (response.status === 406) throw new HttpError(406, "not_acceptable", `this stream cannot be read as ${framing.name}`);
+  if (response.status === 406) throw new HttpError(406, "not_acceptable", `this stream cannot be read as ${picked?.framing.name}`);
   if (response.status === 416) throw new HttpError(400, "bad_request", "no record of this stream has that number yet");
   const headers = new Headers({ "stream-id": streamId, "content-location": location });
   if (response.status === 204) return new Response(null, { status: 204, headers });
-  headers.set("content-type", contentType);
+  headers.set("content-type", picked?.contentType ?? response.headers.get("content-type") ?? "text/event-stream");
   headers.set("cache-control", "no-cache, no-transform");
   // As for every stream here: wrangler dev would otherwise gzip it and deliver it at the end.
   headers.set("content-encoding", "identity");
