@@ -241,8 +241,13 @@ describe("the alarm of a resumable chat stream", () => {
     const before = await readEvents(response, 4);
     await abortAllDurableObjects();
     const after = await readEvents(await callWorker(`/api/chat/${id}`, { headers: { "last-event-id": before.at(-1)!.id } }));
-    expect(after.at(-1)).toMatchObject({ event: "error", data: expect.stringContaining('"code":"interrupted"') });
-    expect([...seqs(before), ...seqs(after)]).toEqual([...before, ...after].map((_, k) => k + 1));
+    const end = after.at(-1)!;
+    expect(end).toMatchObject({ event: "error", data: expect.stringContaining('"code":"interrupted"') });
+    // Records are written once a second, so a restart this early may lose what the reader saw: it is never sent a
+    // record twice, and the end's id brings a reconnect to 204, not to the end again.
+    const records = [...before, ...after.slice(0, -1)];
+    expect(seqs(records)).toEqual(records.map((_, k) => k + 1));
+    expect((await callWorker(`/api/chat/${id}`, { headers: { "last-event-id": end.id } })).status).toBe(204);
   });
 });
 

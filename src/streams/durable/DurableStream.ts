@@ -140,8 +140,8 @@ export abstract class DurableStream<E = unknown> extends DurableObject<E> {
 
   /**
    * A reader: `GET /?after=<seq>&format=<framing>` answers with the records after `seq`, then the live ones, then the
-   * end, in the framing named (else the stream's own). 404: no such stream; 406: no such framing; 416: `after` is past what this stream has sent; 204: the reader
-   * already has the end.
+   * end, in the framing named (else the stream's own). 404: no such stream; 406: no such framing; 416: `after` is past
+   * what this stream has sent; 204: the reader already has the end.
    */
   override async fetch(request: Request): Promise<Response> {
     const stream = this.#stream();
@@ -172,8 +172,9 @@ export abstract class DurableStream<E = unknown> extends DurableObject<E> {
         reader = { writer, controller };
         if (framing.name === "sse") controller.enqueue(new TextEncoder().encode(encodeSSE({ retry: RETRY_MS })));
         for (const [seq, json] of this.#recordsAfter(after)) writer.record(JSON.parse(json), seq);
-        // A reader past the end saw records a restart lost: its end comes after what it has.
-        if (end) this.#endReader(reader, after > end.seq ? { ...end, seq: after + 1 } : end);
+        // A reader past the end (it saw records a restart lost) gets the end at its own position: with that id it
+        // reconnects to a 204, as every reader that has the end does, rather than to this end again.
+        if (end) this.#endReader(reader, end);
       },
       cancel: () => this.#leave(reader),
     });
