@@ -150,8 +150,8 @@ export function openReader<T>(response: Response, format: "sse" | "jsonl" | "aut
       if (lastEventId) headers.set("last-event-id", lastEventId);
     } else {
       url += `${url.includes("?") ? "&" : "?"}after=${position}`;
+      headers.set("accept", "application/jsonl");
     }
-    if (kind === "jsonl") headers.set("accept", "application/jsonl");
     return resume!.fetch(url, { headers, signal: stop.signal });
   }
 

@@ -18,7 +18,7 @@ export interface PushStream<Record> {
 /**
  * A streamResponse driven by calls instead of a generator:
  *
- *     const stream = pushStream(request, { route, format: "jsonl", heartbeatMs, schema });
+ *     const stream = pushStream(request, { route, format: jsonl, heartbeatMs, schema });
  *     Promise.all([users().then((users) => stream.send({ users })), tasks().then((tasks) => stream.send({ tasks }))])
  *       .then(() => stream.close(), (error) => stream.throw(error));
  *     return stream.response;

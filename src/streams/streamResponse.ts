@@ -73,7 +73,6 @@ export async function streamResponse(request: Request, options: StreamOptions, p
       writer.end(summary);
       controller.close();
     } catch (error) {
-      writer.stop();
       if (abort.signal.aborted) {
         outcome = "cancelled";
         settle(() => controller.error(abort.signal.reason));
@@ -94,12 +93,11 @@ export async function streamResponse(request: Request, options: StreamOptions, p
         route: options.route,
         format: framing.name,
         outcome,
-        ...(failure ? { code: failure.code } : {}),
-        status: failure && writer.firstAt === undefined ? failure.status : 200,
+        failure,
         records: writer.records,
         bytes: writer.bytes,
-        ttfbMs: writer.firstAt === undefined ? null : writer.firstAt - startedAt,
-        durationMs: Date.now() - startedAt,
+        startedAt,
+        firstAt: writer.firstAt,
       });
     }
   };

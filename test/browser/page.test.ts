@@ -1,24 +1,19 @@
 import { mkdirSync } from "node:fs";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { answer } from "../../src/llm/offlineModel";
 import { tcpRelay } from "../e2e/tcpRelay";
 import { useWranglerDev } from "../e2e/wranglerDev";
-import { launchChromium } from "./chromium";
+import { useChromium } from "./chromium";
 
 // The page under `wrangler dev`, as `npm start` serves it; the offline model paced so a stream lasts ~2 s.
 const worker = useWranglerDev(() => ({ OFFLINE_TOKEN_MS: "60" }));
 
-let browser: Browser;
+const chromium = useChromium();
 let page: Page;
 
-beforeAll(async () => {
-  browser = await launchChromium();
-}, 60_000);
-afterAll(() => browser?.close());
-
 beforeEach(async () => {
-  page = await browser.newPage({ viewport: { width: 390, height: 844 } }); // a phone's width
+  page = await chromium.browser.newPage({ viewport: { width: 390, height: 844 } }); // a phone's width
   await page.goto(worker.url.href);
 });
 

@@ -1,20 +1,16 @@
-import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { refusals, refusalSizes, refusalVars, token } from "../e2e/refusalCases";
 import { useWranglerDev } from "../e2e/wranglerDev";
-import { launchChromium } from "./chromium";
+import { useChromium } from "./chromium";
 
 // Uploads and chat bodies limited to 1 MiB, as in test/e2e/refusals.socket.test.ts.
 const worker = useWranglerDev(refusalVars);
 
-let browser: Browser;
+const chromium = useChromium();
 let page: Page;
-beforeAll(async () => {
-  browser = await launchChromium();
-}, 60_000);
-afterAll(() => browser?.close());
 beforeEach(async () => {
-  page = await browser.newPage();
+  page = await chromium.browser.newPage();
 });
 afterEach(() => page.close());
 

@@ -1,19 +1,14 @@
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { useWranglerDev } from "../e2e/wranglerDev";
-import { launchChromium } from "./chromium";
+import { useChromium } from "./chromium";
 
 const worker = useWranglerDev(() => ({ API_TOKEN: "s3cret", OFFLINE_TOKEN_MS: "1" }));
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchChromium();
-}, 60_000);
-afterAll(() => browser?.close());
+const chromium = useChromium();
 
 describe("the demo page with API_TOKEN set", () => {
   it("asks for the token once, then keeps it for the session", async () => {
-    const page = await browser.newPage();
+    const page = await chromium.browser.newPage();
     const asked: string[] = [];
     page.on("dialog", (dialog) => {
       asked.push(dialog.message());

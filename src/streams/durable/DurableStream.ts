@@ -243,12 +243,11 @@ export abstract class DurableStream<E = unknown> extends DurableObject<E> {
       logStreamEnd({
         route: job.route,
         outcome,
-        ...(failure ? { code: failure.code } : {}),
-        status: failure && firstAt === undefined ? failure.status : 200,
+        failure,
         records: this.#seq,
         bytes: this.#bytes,
-        ttfbMs: firstAt === undefined ? null : firstAt - startedAt,
-        durationMs: Date.now() - startedAt,
+        startedAt,
+        firstAt,
         resumable: true,
         readers: this.#readers.size,
       });
