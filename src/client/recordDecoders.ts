@@ -13,7 +13,10 @@ export interface RecordDecoder {
   finish(): Step[];
 }
 
-/** This template's SSE: default events are records, `done` the end, `error` a StreamError; other names are skipped. */
+/**
+ * This template's SSE: default events are records, a named event the record `{ event, data }` (as JSON Lines carries
+ * it), `done` the end, `error` a StreamError.
+ */
 export function sseRecords(): RecordDecoder {
   const events = new SSEDecoder();
   return {
@@ -23,6 +26,7 @@ export function sseRecords(): RecordDecoder {
           if (event === "message") steps.push({ end: false, value: parse(data), id });
           else if (event === "done") steps.push({ end: true, value: parse(data) });
           else if (event === "error") throw failure(parse(data));
+          else steps.push({ end: false, value: { event, data: parse(data) }, id });
         }
       }),
     finish: () => [],

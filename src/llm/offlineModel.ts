@@ -1,23 +1,18 @@
 import { sleep } from "../streams/sleep";
 import { encodeSSE } from "../streams/sse";
+import { offlinePlan, type OfflineDelta, type OfflineRequest } from "./offlinePlan";
 
-interface ChatRequest {
-  model: string;
-  messages: { role: string; content: string }[];
+export { answer, REFUSAL_WORD } from "./offlinePlan";
+
+interface ChatRequest extends OfflineRequest {
   stream?: boolean;
   stream_options?: { include_usage?: boolean };
-  max_tokens?: number;
-  max_completion_tokens?: number;
 }
-
-const WORDS = (
-  "stream edge token byte chunk event worker signal buffer latency socket header body reader writer " +
-  "heartbeat record line client server request response model answer pipe queue"
-).split(" ");
 
 /**
  * A `fetch` that answers OpenAI chat-completion requests itself, in OpenAI's wire format, so the SDK and everything
- * after it run unchanged with no network: deterministic text that depends on the prompt, one word every `tokenMs`.
+ * after it run unchanged with no network: deterministic deltas that depend on the request (`offlinePlan`: text,
+ * reasoning, tool calls, refusals), one every `tokenMs`.
  */
 export function offlineModel(tokenMs: number): typeof fetch {
   return async (input, init) => {
@@ -26,21 +21,13 @@ export function offlineModel(tokenMs: number): typeof fetch {
       return Response.json({ error: { message: "the offline model answers chat completions only" } }, { status: 404 });
     }
     const body = (await request.json()) as ChatRequest;
-    const prompt = body.messages.map((m) => m.content).join("\n");
-    const words = answer(body.messages.findLast((m) => m.role === "user")?.content ?? prompt);
-    const limit = body.max_completion_tokens ?? body.max_tokens ?? Infinity;
-    const tokens = words.slice(0, limit);
-    const finish_reason = tokens.length < words.length ? "length" : "stop";
-    const usage = {
-      prompt_tokens: prompt.split(/\s+/).filter(Boolean).length,
-      completion_tokens: tokens.length,
-      total_tokens: 0,
-    };
-    usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
+    const { deltas, finish_reason } = offlinePlan(body);
+    const promptWords = JSON.stringify(body.messages).split(/\s+/).filter(Boolean).length;
+    const usage = { prompt_tokens: promptWords, completion_tokens: deltas.length, total_tokens: promptWords + deltas.length };
     const base = { id: "chatcmpl-offline", created: Math.floor(Date.now() / 1000), model: body.model };
 
     if (!body.stream) {
-      const message = { role: "assistant", content: tokens.join("") };
+      const message = { role: "assistant", ...gather(deltas) };
       return Response.json({ ...base, object: "chat.completion", choices: [{ index: 0, message, finish_reason }], usage });
     }
 
@@ -50,7 +37,7 @@ export function offlineModel(tokenMs: number): typeof fetch {
       });
     const events = [
       chunk({ role: "assistant", content: "" }),
-      ...tokens.map((content) => chunk({ content })),
+      ...deltas.map((delta) => chunk(delta)),
       chunk({}, finish_reason),
       ...(body.stream_options?.include_usage
         ? [encodeSSE({ data: JSON.stringify({ ...base, object: "chat.completion.chunk", choices: [], usage }) })]
@@ -60,9 +47,9 @@ export function offlineModel(tokenMs: number): typeof fetch {
     const encoder = new TextEncoder();
     let next = 0;
     const stream = new ReadableStream<Uint8Array>({
-      // Pull-driven: the next word is made when the reader wants it, and the pause stops with the request.
+      // Pull-driven: the next delta is made when the reader wants it, and the pause stops with the request.
       async pull(controller) {
-        if (next >= 2 && next <= tokens.length) await sleep(tokenMs, request.signal);
+        if (next >= 2 && next <= deltas.length) await sleep(tokenMs, request.signal);
         controller.enqueue(encoder.encode(events[next++]!));
         if (next === events.length) controller.close();
       },
@@ -71,18 +58,15 @@ export function offlineModel(tokenMs: number): typeof fetch {
   };
 }
 
-/** The offline model's answer to a prompt: the same words for the same prompt, each with its leading space. */
-export function answer(prompt: string): string[] {
-  let seed = 2166136261;
-  for (const char of prompt) seed = Math.imul(seed ^ char.codePointAt(0)!, 16777619) >>> 0;
-  const shown = prompt.length > 60 ? `${prompt.slice(0, 57)}...` : prompt;
-  const intro = `You said "${shown}". The offline model answers word by word:`.split(" ");
-  const count = 20 + (seed % 12);
-  const rest = Array.from({ length: count }, () => {
-    seed ^= seed << 13;
-    seed ^= seed >>> 17;
-    seed ^= seed << 5;
-    return WORDS[(seed >>> 0) % WORDS.length]!;
-  });
-  return [...intro, ...rest].map((word, i) => (i === 0 ? word : ` ${word}`)).concat(".");
+/** The whole message the deltas make, for `stream: false`. */
+function gather(deltas: OfflineDelta[]) {
+  const join = (key: string) => deltas.map((d) => d[key] ?? "").join("") || null;
+  const call = deltas.find((d) => d.tool_calls)?.tool_calls as [{ id: string; function: { name: string } }] | undefined;
+  const args = deltas.flatMap((d) => (d.tool_calls as [{ function: { arguments: string } }] | undefined) ?? []).map((c) => c.function.arguments).join("");
+  return {
+    content: join("content") ?? (call || join("refusal") ? null : ""),
+    refusal: join("refusal"),
+    ...(join("reasoning_content") ? { reasoning_content: join("reasoning_content") } : {}),
+    ...(call ? { tool_calls: [{ id: call[0].id, type: "function", function: { name: call[0].function.name, arguments: args } }] } : {}),
+  };
 }

@@ -1,4 +1,5 @@
 import { encodeJSONL, stringifyLine } from "./jsonl";
+import { eventName, type NamedRecord } from "./named";
 import { encodeSSE } from "./sse";
 
 /** What a failed stream's last record says. */
@@ -32,7 +33,8 @@ export interface Framing {
 }
 
 /**
- * SSE: each record one default event, the end `event: done`, the error `event: error`, a `: ping` comment as heartbeat.
+ * SSE: each record one default event (a `{ event, data }` record a named one), the end `event: done`, the error
+ * `event: error`, a `: ping` comment as heartbeat.
  * `eventId` makes each event's `id:` from its position: a durable stream's are `<stream>:<seq>`, so `Last-Event-ID`
  * alone says where to resume.
  */
@@ -41,7 +43,11 @@ export function sseFraming(eventId: (seq: number) => string = String): Framing {
     name: "sse",
     contentType: "text/event-stream",
     accepts: ["text/event-stream"],
-    record: (value, seq) => encodeSSE({ id: eventId(seq), data: stringifyLine(value) }),
+    record: (value, seq) => {
+      const event = eventName(value);
+      const data = stringifyLine(event ? (value as NamedRecord).data : value);
+      return encodeSSE({ id: eventId(seq), event, data });
+    },
     end: (summary, seq) => encodeSSE({ id: eventId(seq), event: "done", data: stringifyLine(summary ?? {}) }),
     error: (error, seq) => encodeSSE({ id: eventId(seq), event: "error", data: stringifyLine(error) }),
     ping: encodeSSE({ comment: "ping" }),

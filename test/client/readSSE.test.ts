@@ -15,10 +15,10 @@ describe("readSSE", () => {
     expect(result).toEqual({ finish_reason: "stop" });
   });
 
-  it("skips named events it does not know", async () => {
-    const wire = encodeSSE({ event: "status", data: "{}" }) + message(1, "x") + DONE;
-    const { values } = await drain(readSSE(responseOf(piecesOf(wire, 64)).response));
-    expect(values).toEqual(["x"]);
+  it("yields a named event as { event, data }, in order with the default events", async () => {
+    const wire = encodeSSE({ event: "reasoning", data: '"hmm"' }) + message(1, "x") + encodeSSE({ event: "tool-call", data: '{"a":1}' }) + DONE;
+    const { values } = await drain(readSSE(responseOf(piecesOf(wire, 5)).response));
+    expect(values).toEqual([{ event: "reasoning", data: "hmm" }, "x", { event: "tool-call", data: { a: 1 } }]);
   });
 
   it("throws the error event's message and code", async () => {

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { fakeToolArguments } from "../support/fakeToolCall";
 
 /** What the fake saw of one request, for tests to check. */
 export interface SeenRequest {
@@ -27,7 +28,8 @@ export interface FakeOpenAI {
  * Modes: ok, stamp, 400, 401, 403, 429 (Retry-After: 7), 500, midstream (an error payload after 2 tokens),
  * malformed (bad JSON after 2 tokens), nodone (ends without `data: [DONE]`), stall (never answers),
  * stallmid (2 tokens, then silence), keepalive (SSE comments every 50 ms and never a token), wide (tokens of
- * three-byte characters: `漢字漢字<n> `).
+ * three-byte characters: `漢字漢字<n> `); and the shapes of `script`: tools, parallel, cuttool, noindex, emptytools,
+ * numcontent, comments, reasoning, reasoningcontent, refusal, logprobs, finish_<reason>.
  * `GET /_requests` returns what it saw.
  */
 export async function startFakeOpenAI(): Promise<FakeOpenAI> {
@@ -82,33 +84,83 @@ async function answer(req: IncomingMessage, res: ServerResponse, requests: SeenR
 
   res.writeHead(200, { "content-type": "text/event-stream" });
   res.socket?.setNoDelay(true);
-  const chunk = (delta: object, finish: string | null = null) =>
+  const chunk = (delta: object, finish: string | null = null, extra: object = {}) =>
     `data: ${JSON.stringify({
       id: "chatcmpl-fake",
       object: "chat.completion.chunk",
       created: 0,
       model: body.model ?? "fake",
-      choices: [{ index: 0, delta, finish_reason: finish }],
+      choices: [{ index: 0, delta, finish_reason: finish, ...extra }],
     })}\n\n`;
-  res.write(chunk({ role: "assistant", content: "" }));
   if (mode === "keepalive") {
+    res.write(chunk({ role: "assistant", content: "" }));
     const timer = setInterval(() => res.write(": keepalive\n\n"), 50);
     return void res.on("close", () => clearInterval(timer));
   }
   const tokens = mode === "stamp" && body.max_tokens ? body.max_tokens : Number(count);
-  for (let n = 1; n <= tokens; n++) {
-    if (n > 1) await new Promise((resolve) => setTimeout(resolve, paceMs));
+  const frames = script(mode, tokens, chunk);
+  for (let n = 0; n < frames.length; n++) {
+    // The role and first token at once, then one frame per pace; the end right after the last.
+    if (n > 1 && n < frames.length - 1) await new Promise((resolve) => setTimeout(resolve, paceMs));
     if (seen.abortedAt !== null) return;
-    if (n === 3 && mode === "midstream") return void res.end(`data: ${JSON.stringify({ error: { message: "boom" } })}\n\n`);
-    if (n === 3 && mode === "malformed") return void res.end('data: {"choices":[{"delta":\n\n');
-    if (n === 3 && mode === "stallmid") return;
-    const content = mode === "stamp" ? `${(performance.timeOrigin + performance.now()).toFixed(3)} ` : mode === "wide" ? `漢字漢字${n} ` : `t${n} `;
-    res.write(chunk({ content }));
-    seen.tokensSent = n;
+    const frame = frames[n]!;
+    if (frame === STALL) return;
+    if (frame === CUT) return void res.end();
+    res.write(typeof frame === "function" ? frame() : frame);
+    seen.tokensSent = Math.min(n, tokens);
   }
-  res.write(chunk({}, "stop"));
-  res.write(`data: ${JSON.stringify({ choices: [], usage: { prompt_tokens: 1, completion_tokens: tokens, total_tokens: tokens + 1 } })}\n\n`);
-  res.end(mode === "nodone" ? "" : "data: [DONE]\n\n");
+  res.end();
+}
+
+const STALL = Symbol("stall: send nothing more, keep the connection open");
+const CUT = Symbol("cut: end the response here");
+type Frame = string | (() => string) | typeof STALL | typeof CUT;
+type Chunk = (delta: object, finish?: string | null, extra?: object) => string;
+
+/** What each mode sends, frame by frame: the shapes real upstreams were seen to send. */
+function script(mode: string, tokens: number, chunk: Chunk): Frame[] {
+  const text = (n: number) => (mode === "wide" ? `漢字漢字${n} ` : `t${n} `);
+  const range = (count: number) => Array.from({ length: count }, (_, i) => i + 1);
+  const usage = `data: ${JSON.stringify({ choices: [], usage: { prompt_tokens: 1, completion_tokens: tokens, total_tokens: tokens + 1 } })}\n\n`;
+  const end = (finish: string): Frame[] => [chunk({}, finish) + usage + (mode === "nodone" ? "" : "data: [DONE]\n\n")];
+  const toolStart = (call: number, id = `call_${call}`) =>
+    chunk({ ...(call === 0 ? { role: "assistant", content: null } : {}), tool_calls: [{ index: call, id, type: "function", function: { name: "get_weather", arguments: "" } }] });
+  const toolFragments = (call: number) => fakeToolArguments(tokens, call).map((piece) => chunk({ tool_calls: [{ index: call, function: { arguments: piece } }] }));
+  const role = chunk({ role: "assistant", content: "" });
+  if (mode === "tools") return [toolStart(0), ...toolFragments(0), ...end("tool_calls")];
+  if (mode === "parallel") return [toolStart(0), ...toolFragments(0), toolStart(1), ...toolFragments(1), ...end("tool_calls")];
+  if (mode === "cuttool") return [toolStart(0), ...toolFragments(0).slice(0, 2), CUT];
+  // Ollama and Gemini's compatible API: each call whole in one delta, with an id and no index.
+  if (mode === "noindex") {
+    const whole = (call: number) => ({ id: `call_${call}`, type: "function", function: { name: "get_weather", arguments: fakeToolArguments(tokens, call).join("") } });
+    return [role, chunk({ tool_calls: [whole(0)] }), chunk({ tool_calls: [whole(1)] }), ...end("tool_calls")];
+  }
+  // Some servers put `tool_calls: []` on every text delta.
+  if (mode === "emptytools") return [role, ...range(tokens).map((n) => chunk({ content: text(n), tool_calls: [] })), ...end("stop")];
+  // Workers AI's compatible endpoint has sent numbers as content.
+  if (mode === "numcontent") return [role, ...range(tokens).map((n) => chunk({ content: n })), ...end("stop")];
+  // OpenRouter: keep-alive comments while the model works, before and between tokens.
+  if (mode === "comments") return [": OPENROUTER PROCESSING\n\n", role, ...range(tokens).flatMap((n) => [": OPENROUTER PROCESSING\n\n", chunk({ content: text(n) })]), ...end("stop")];
+  // Reasoning first (OpenRouter and Ollama spell it `reasoning`, DeepSeek and vLLM `reasoning_content`), then two tokens.
+  if (mode === "reasoning" || mode === "reasoningcontent") {
+    const field = mode === "reasoning" ? "reasoning" : "reasoning_content";
+    return [role, ...range(tokens).map((n) => chunk({ [field]: `r${n} ` })), chunk({ content: "t1 " }), chunk({ content: "t2 " }), ...end("stop")];
+  }
+  if (mode === "refusal") return [chunk({ role: "assistant", content: null, refusal: "" }), ...range(tokens).map((n) => chunk({ refusal: `no${n} ` })), ...end("stop")];
+  if (mode === "logprobs") {
+    const logprobs = (n: number) => ({ logprobs: { content: [{ token: text(n), logprob: -n / 10, bytes: [...Buffer.from(text(n))], top_logprobs: [] }], refusal: null } });
+    return [role, ...range(tokens).map((n) => chunk({ content: text(n) }, null, logprobs(n))), ...end("stop")];
+  }
+  if (mode.startsWith("finish_")) return [role, ...range(tokens).map((n) => chunk({ content: text(n) })), ...end(mode.slice("finish_".length))];
+  const content = (n: number): Frame => (mode === "stamp" ? () => chunk({ content: `${(performance.timeOrigin + performance.now()).toFixed(3)} ` }) : chunk({ content: text(n) }));
+  const broken: Record<string, Frame[]> = {
+    // OpenRouter's mid-stream error: an error object in an ordinary data event, with finish reason "error".
+    midstream: [`data: ${JSON.stringify({ id: "gen-1", object: "chat.completion.chunk", error: { code: 502, message: "boom" }, choices: [{ index: 0, delta: { content: "" }, finish_reason: "error" }] })}\n\n`, CUT],
+    malformed: ['data: {"choices":[{"delta":\n\n', CUT],
+    stallmid: [STALL],
+  };
+  if (broken[mode]) return [role, content(1), content(2), ...broken[mode]];
+  return [role, ...range(tokens).map(content), ...end("stop")];
 }
 
 function error(res: ServerResponse, status: number, message: string) {

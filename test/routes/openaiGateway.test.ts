@@ -3,6 +3,7 @@ import { Stream } from "openai/streaming";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { answer } from "../../src/llm/offlineModel";
 import { callWorker, postJSON, upstream, upstreamRequests } from "../support/callWorker";
+import { workerSDK } from "../support/workerSDK";
 
 beforeEach(() => {
   vi.spyOn(console, "log").mockImplementation(() => {});
@@ -10,18 +11,7 @@ beforeEach(() => {
 });
 afterEach(() => vi.restoreAllMocks());
 
-/** The official SDK, pointed at the Worker: its requests go to the Worker's fetch handler with these vars. */
-function sdk(vars: Partial<Env>, apiKey = "anything"): OpenAI {
-  return new OpenAI({
-    apiKey,
-    baseURL: "http://worker/v1",
-    maxRetries: 0,
-    fetch: (input, init) => {
-      const request = new Request(input, init);
-      return callWorker(new URL(request.url).pathname, { method: request.method, headers: request.headers, body: request.body }, vars);
-    },
-  });
-}
+const sdk = workerSDK;
 
 const offline = { OPENAI_API_KEY: "", OFFLINE_TOKEN_MS: "1" };
 const hi = [{ role: "user" as const, content: "hi" }];
@@ -80,7 +70,7 @@ describe("/v1/chat/completions through the openai SDK", () => {
   });
 
   it("forwards only the message fields it checked, so nothing uncounted reaches the paid upstream", async () => {
-    const padded = { role: "user", content: "hi", name: "x".repeat(50_000), refusal: "y".repeat(50_000), function_call: { name: "f", arguments: "{}" } };
+    const padded = { role: "user", content: "hi", refusal: "y".repeat(50_000), tool_call_id: "x".repeat(50_000), function_call: { name: "f", arguments: "{}" } };
     const response = await callWorker("/v1/chat/completions", postJSON({ messages: [padded], unchecked: "z".repeat(50_000) }), upstream("ok"));
     expect(response.status).toBe(200);
     const seen = (await upstreamRequests()).at(-1)!.body as { messages: unknown[]; unchecked?: unknown };
