@@ -32,7 +32,7 @@ describe("/v1/chat/completions relays tool calls", () => {
     expect(choice.message.tool_calls).toEqual([
       { id: "call_0", type: "function", function: { name: "get_weather", arguments: fakeToolArguments(20).join("") } },
     ]);
-    expect(fragments).toEqual(fakeToolArguments(20));
+    expect(fragments.filter(Boolean)).toEqual(fakeToolArguments(20));
   });
 
   it("relays parallel calls each under its own index", async () => {
