@@ -150,10 +150,16 @@ function forwardedChars(request: z.output<typeof ChatRequest>): number {
 }
 
 /** `messages[2].content[0].image_url.url: must be …`: where the first problem is, and what it is. */
-function describe(issue: z.core.$ZodIssue): string {
-  const path = issue.path.map((key, i) => (typeof key === "number" ? `[${key}]` : i === 0 ? String(key) : `.${String(key)}`)).join("");
-  if (issue.code === "invalid_union" && issue.path.at(-1) === "role") return `${path}: must be system, developer, user, assistant or tool`;
-  return path ? `${path}: ${issue.message}` : issue.message;
+function describe(issue: z.core.$ZodIssue, at: PropertyKey[] = []): string {
+  const path = [...at, ...issue.path];
+  if (issue.code === "invalid_union" && issue.errors.length > 0) {
+    // A union failed: the branch that got furthest (a string-or-parts content that was parts) says what is wrong.
+    const deepest = issue.errors.map((branch) => branch[0]!).reduce((a, b) => (b.path.length > a.path.length ? b : a));
+    return describe(deepest, path);
+  }
+  const where = path.map((key, i) => (typeof key === "number" ? `[${key}]` : i === 0 ? String(key) : `.${String(key)}`)).join("");
+  if (issue.code === "invalid_union" && path.at(-1) === "role") return `${where}: must be system, developer, user, assistant or tool`;
+  return where ? `${where}: ${issue.message}` : issue.message;
 }
 
 function bad(message: string): HttpError {
