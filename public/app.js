@@ -56,10 +56,18 @@ $("chat-form").addEventListener("submit", async (event) => {
       headers: authHeaders(),
       onReconnect: (attempt) => (status.textContent = `connection lost: reconnecting (${attempt})…`),
     });
-    // The tokens of each network read at once: a replay after a reconnect is one render, however long it is.
-    for await (const tokens of reader.batches()) {
-      output.textContent += tokens.join("");
-      status.textContent = "streaming";
+    // The records of each network read at once: a replay after a reconnect is one render, however long it is.
+    // Text deltas are strings; reasoning, refusals and tool calls are { event, data } records.
+    for await (const records of reader.batches()) {
+      let text = "";
+      let thinking = false;
+      for (const record of records) {
+        if (typeof record === "string") text += record;
+        else if (record.event === "refusal") text += record.data;
+        else if (record.event === "reasoning") thinking = true;
+      }
+      output.textContent += text;
+      status.textContent = thinking && !text ? "thinking…" : "streaming";
     }
     const summary = await reader.summary;
     status.textContent = `done: ${summary?.finish_reason ?? "complete"}`;

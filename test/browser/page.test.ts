@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import type { Page } from "playwright-core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { answer } from "../../src/llm/offlineModel";
+import { answer, REFUSAL_WORD } from "../../src/llm/offlineModel";
 import { tcpRelay } from "../e2e/tcpRelay";
 import { useWranglerDev } from "../e2e/wranglerDev";
 import { useChromium } from "./chromium";
@@ -55,6 +55,13 @@ describe("the demo page", () => {
     // Several partial answers were on screen while the stream was still open, not only the final text.
     const partial = states.filter((s) => s.startsWith("streaming|") && s.length > "streaming|".length && s.length < "streaming|".length + final.length);
     expect(partial.length).toBeGreaterThan(2);
+  });
+
+  it(`shows a refusal as the answer when the prompt holds "${REFUSAL_WORD}"`, async () => {
+    await page.fill("#chat-input", `the ${REFUSAL_WORD} files`);
+    await page.click("#chat-send");
+    await watch(async () => (await page.textContent("#chat-status"))!, (text) => text.startsWith("done"));
+    expect(await page.textContent("#chat-output")).toBe("I can't help with that: the prompt asks for something classified.");
   });
 
   it("rides out a network drop mid-answer: it says it is reconnecting, then finishes the same answer", async () => {

@@ -66,6 +66,15 @@ describe("/api/chat with tools, reasoning and refusals", () => {
     ]);
   });
 
+  it("keeps the connection alive with heartbeats while a model reasons past the first-token timeout", async () => {
+    const vars = { ...upstream("reasoning-150-3"), CHAT_FIRST_TOKEN_TIMEOUT_MS: "100", HEARTBEAT_MS: "50" };
+    const wire = await (await callWorker("/api/chat", postJSON(body), vars)).text();
+    const reasoning = wire.indexOf("event: reasoning");
+    expect(wire.indexOf(": ping")).toBeGreaterThan(reasoning);
+    expect(wire.indexOf(": ping")).toBeLessThan(wire.indexOf('data: "t1 "'));
+    expect(wire).toContain("event: done");
+  });
+
   it("sends a refusal as refusal events", async () => {
     const { values } = await drain(readSSE(await callWorker("/api/chat", postJSON(body), upstream("refusal-1-2"))));
     expect(values).toEqual([{ event: "refusal", data: "no1 " }, { event: "refusal", data: "no2 " }]);
