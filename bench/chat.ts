@@ -16,24 +16,27 @@ const MEMORY_TOKENS = 2000; // tokens per answer when the upstream is in memory
 /** One target a client can stream tokens from. */
 interface Target {
   name: string;
-  request(tokens: number, client: number): Promise<Response>;
-  /** The token texts of one event, from this target's framing. */
-  tokens(data: string): string[];
+  /** With `tool`, the answer is a tool call and its argument fragments are the tokens. */
+  request(tokens: number, client: number, tool?: boolean): Promise<Response>;
+  /** The token texts (stamps) of one event, from this target's framing. */
+  tokens(data: string, event: string): string[];
 }
+
+const TOOLS = [{ type: "function", function: { name: "bench", parameters: { type: "object" } } }];
 
 const now = () => performance.timeOrigin + performance.now();
 
-function post(url: URL, tokens: number, client: number): Promise<Response> {
+function post(url: URL, tokens: number, client: number, tool = false): Promise<Response> {
   return fetch(url, {
     method: "POST",
     headers: { "content-type": "application/json", "cf-connecting-ip": `10.${client >> 16}.${(client >> 8) & 255}.${client & 255}` },
-    body: JSON.stringify({ message: "bench", max_tokens: tokens }),
+    body: JSON.stringify({ message: "bench", max_tokens: tokens, ...(tool ? { tools: TOOLS } : {}) }),
   });
 }
 
 /** Streams one answer; returns each token's latency (received minus sent), or throws on a bad stream. */
-async function streamOnce(target: Target, tokens: number, client: number): Promise<number[]> {
-  const response = await target.request(tokens, client);
+async function streamOnce(target: Target, tokens: number, client: number, tool = false): Promise<number[]> {
+  const response = await target.request(tokens, client, tool);
   if (!response.ok) throw new Error(`${target.name}: HTTP ${response.status} ${await response.text()}`);
   const latencies: number[] = [];
   let ended = false;
@@ -41,7 +44,7 @@ async function streamOnce(target: Target, tokens: number, client: number): Promi
     const received = now();
     if (event.event === "done" || event.data === "[DONE]") ended = true;
     else if (event.event === "error") throw new Error(`${target.name}: error event ${event.data}`);
-    else for (const token of target.tokens(event.data)) latencies.push(received - Number(token));
+    else for (const token of target.tokens(event.data, event.event)) latencies.push(received - Number(token));
   }
   if (!ended) throw new Error(`${target.name}: the stream was cut`);
   if (latencies.length !== tokens) throw new Error(`${target.name}: ${latencies.length} of ${tokens} tokens`);
@@ -63,47 +66,53 @@ async function main() {
     startDev("edge-streams", vars),
     startDev("peer", ["-c", "bench/peer/wrangler.toml", ...vars]),
   ]);
-  const sseTokens = (data: string) => [JSON.parse(data) as string];
+  // Text deltas are default events; a tool call's fragments are tool-call-delta events (its start and end carry no stamp).
+  const sseTokens = (data: string, event: string) =>
+    event === "message" ? [JSON.parse(data) as string] : event === "tool-call-delta" ? [(JSON.parse(data) as { arguments: string }).arguments] : [];
   const targets: Record<string, Target> = {
     direct: {
       name: "direct",
-      request: (tokens) =>
+      request: (tokens, _client, tool) =>
         fetch(`${base}/chat/completions`, {
           method: "POST",
           headers: { "content-type": "application/json" },
-          body: JSON.stringify({ model: "bench", messages: [], stream: true, max_tokens: tokens }),
+          body: JSON.stringify({ model: "bench", messages: [], stream: true, max_tokens: tokens, ...(tool ? { tools: TOOLS } : {}) }),
         }),
       tokens: (data) => {
-        const content = (JSON.parse(data) as { choices: { delta: { content?: string } }[] }).choices[0]?.delta.content;
-        return content ? [content] : [];
+        type Delta = { content?: string; tool_calls?: { function: { arguments?: string } }[] };
+        const delta = (JSON.parse(data) as { choices: { delta: Delta }[] }).choices[0]?.delta;
+        const token = delta?.content || delta?.tool_calls?.[0]?.function.arguments;
+        return token ? [token] : [];
       },
     },
     // Both relays get the same request: a JSON POST, from one address per simulated client (the per-client rate
     // limit counts them apart; the peer has none).
-    [ours.name]: { name: ours.name, request: (tokens, client) => post(new URL("/api/chat", ours.url), tokens, client), tokens: sseTokens },
-    [peer.name]: { name: peer.name, request: (tokens, client) => post(peer.url, tokens, client), tokens: sseTokens },
+    [ours.name]: { name: ours.name, request: (tokens, client, tool) => post(new URL("/api/chat", ours.url), tokens, client, tool), tokens: sseTokens },
+    [peer.name]: { name: peer.name, request: (tokens, client, tool) => post(peer.url, tokens, client, tool), tokens: sseTokens },
   };
   const devs = { [ours.name]: ours, [peer.name]: peer };
   let client = 0;
 
   console.log(`chat relay benchmark: upstream paces tokens ${PACE_MS} ms apart; ${STREAMS} concurrent streams\n`);
 
-  // 1. Latency each token gains through the relay, one stream at a time.
+  // 1. Latency each token gains through the relay, one stream at a time: text deltas, then a tool call's fragments.
   const latency: Record<string, { p50: number; p99: number }> = {};
-  for (const target of Object.values(targets)) {
-    const all: number[] = [];
-    for (let run = 0; run < 10; run++) all.push(...(await streamOnce(target, 50, ++client)));
-    latency[target.name] = { p50: percentile(all, 50), p99: percentile(all, 99) };
+  for (const tool of [false, true]) {
+    for (const target of Object.values(targets)) {
+      const all: number[] = [];
+      for (let run = 0; run < 10; run++) all.push(...(await streamOnce(target, 50, ++client, tool)));
+      latency[`${target.name}${tool ? " tool" : ""}`] = { p50: percentile(all, 50), p99: percentile(all, 99) };
+    }
   }
-  const added = (name: string) => ({
-    p50: round(latency[name]!.p50 - latency.direct!.p50),
-    p99: round(latency[name]!.p99 - latency.direct!.p99),
+  const added = (name: string, kind = "") => ({
+    p50: round(latency[name + kind]!.p50 - latency[`direct${kind}`]!.p50),
+    p99: round(latency[name + kind]!.p99 - latency[`direct${kind}`]!.p99),
   });
-  console.log("latency per token at 1 stream (ms)      p50      p99");
-  console.log(`  direct from the upstream          ${latency.direct!.p50.toFixed(2).padStart(8)} ${latency.direct!.p99.toFixed(2).padStart(8)}`);
-  for (const name of [ours.name, peer.name]) {
-    console.log(`  added by ${name.padEnd(24)} ${added(name).p50.toFixed(2).padStart(8)} ${added(name).p99.toFixed(2).padStart(8)}`);
-  }
+  console.log("latency per delta at 1 stream (ms)   text p50  text p99  tool p50  tool p99");
+  const row = (label: string, text: { p50: number; p99: number }, tool: { p50: number; p99: number }) =>
+    console.log(`  ${label.padEnd(32)} ${[text.p50, text.p99, tool.p50, tool.p99].map((v) => v.toFixed(2).padStart(9)).join("")}`);
+  row("direct from the upstream", latency.direct!, latency["direct tool"]!);
+  for (const name of [ours.name, peer.name]) row(`added by ${name}`, added(name), added(name, " tool"));
 
   // 2. Many streams at once, short and long answers; CPU of the relay's workerd processes around each run.
   const load: Record<string, object> = {};
@@ -151,29 +160,36 @@ async function main() {
   );
   console.log("(wall and token p99 from the short run; CPU is whole workerd processes, so only ratios carry over)");
 
-  // 3. The relays alone: the upstream in memory (each token its own chunk), both in the peer's workerd. What the
-  // network plumbing costs both is left out, so this is the relay code's own cost per token.
+  // 3. The relays alone: the upstream in memory (each delta its own chunk), both in the peer's workerd. What the
+  // network plumbing costs both is left out, so this is the relay code's own cost per delta: text deltas, and a tool
+  // call's argument fragments (${MEMORY_TOKENS} per answer).
   const memory: Record<string, number> = {};
   const peerPids = workerdPids(peer.child.pid!);
-  for (const name of ["peer", "ours"]) {
-    const before = cpuSeconds(peerPids);
-    for (let batch = 0; batch < 5; batch++) {
-      await Promise.all(
-        Array.from({ length: 10 }, async () => {
-          const response = await fetch(new URL(`/memory/${name}?tokens=${MEMORY_TOKENS}`, peer.url));
-          const text = await response.text();
-          if (!text.includes("event: done")) throw new Error(`/memory/${name}: the stream did not finish`);
-        }),
-      );
+  for (const kind of ["text", "tool"]) {
+    for (const name of ["peer", "ours"]) {
+      const before = cpuSeconds(peerPids);
+      for (let batch = 0; batch < 5; batch++) {
+        await Promise.all(
+          Array.from({ length: 10 }, async () => {
+            const response = await fetch(new URL(`/memory/${name}?tokens=${MEMORY_TOKENS}&kind=${kind}`, peer.url));
+            const text = await response.text();
+            if (!text.includes("event: done")) throw new Error(`/memory/${name}: the stream did not finish`);
+          }),
+        );
+      }
+      memory[`${name} ${kind}`] = round(((cpuSeconds(peerPids) - before) / (50 * MEMORY_TOKENS)) * 1e6, 1);
     }
-    memory[name] = round(((cpuSeconds(peerPids) - before) / (50 * MEMORY_TOKENS)) * 1e6, 1);
   }
-  console.log(`
-relay code alone (upstream in memory): CPU ms per 1000 tokens  ours ${memory.ours}  peer ${memory.peer}  (${round(memory.ours! / memory.peer!)}×)`);
+  console.log("\nrelay code alone (upstream in memory), CPU ms per 1000 deltas   text   tool   tool ÷ text");
+  for (const name of ["ours", "peer"]) {
+    const [text, tool] = [memory[`${name} text`]!, memory[`${name} tool`]!];
+    console.log(`  ${name.padEnd(60)} ${text.toFixed(1).padStart(6)} ${tool.toFixed(1).padStart(6)} ${round(tool / text).toFixed(2).padStart(12)}`);
+  }
+  console.log(`  ours ÷ peer: text ${round(memory["ours text"]! / memory["peer text"]!)}×, tool ${round(memory["ours tool"]! / memory["peer tool"]!)}×`);
 
   mkdirSync("bench/results", { recursive: true });
   const file = "bench/results/chat.json";
-  writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), streams: STREAMS, paceMs: PACE_MS, latency, added: { [ours.name]: added(ours.name), [peer.name]: added(peer.name) }, load, relayAloneCpuMsPer1000Tokens: memory }, null, 2));
+  writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), streams: STREAMS, paceMs: PACE_MS, latency, added: { [ours.name]: added(ours.name), [peer.name]: added(peer.name), [`${ours.name} tool`]: added(ours.name, " tool"), [`${peer.name} tool`]: added(peer.name, " tool") }, load, relayAloneCpuMsPer1000Deltas: memory }, null, 2));
   console.log(`\nwritten to ${file}`);
 
   ours.child.kill();

@@ -1,5 +1,7 @@
 import OpenAI from "openai";
+import { chatRecords } from "../../src/llm/chatRecords";
 import { streamChat } from "../../src/llm/streamChat";
+import { ToolCalls } from "../../src/llm/ToolCalls";
 import { sse } from "../../src/streams/framing";
 import { streamResponse } from "../../src/streams/streamResponse";
 
@@ -11,9 +13,10 @@ interface PeerEnv {
 
 /**
  * The benchmark's peer: the same relay written the obvious way, as Hono's streamSSE examples do it. The SDK's
- * stream is iterated and each delta is written as its own SSE event through a TransformStream writer.
+ * stream is iterated and each delta is written as its own SSE event through a TransformStream writer: text as the
+ * default event, a tool call's argument fragments as `tool-call-delta` events, as ours sends them.
  */
-function obviousRelay(client: OpenAI, message: string, maxTokens: number): Response {
+function obviousRelay(client: OpenAI, message: string, maxTokens: number, tools?: OpenAI.ChatCompletionTool[]): Response {
   const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
   const writer = writable.getWriter();
   const encoder = new TextEncoder();
@@ -23,11 +26,16 @@ function obviousRelay(client: OpenAI, message: string, maxTokens: number): Respo
       messages: [{ role: "user", content: message }],
       max_tokens: maxTokens,
       stream: true,
+      ...(tools ? { tools } : {}),
     });
     let id = 0;
     for await (const chunk of stream) {
-      const delta = chunk.choices[0]?.delta?.content;
-      if (delta) await writer.write(encoder.encode(`id: ${++id}\ndata: ${JSON.stringify(delta)}\n\n`));
+      const delta = chunk.choices[0]?.delta;
+      if (delta?.content) await writer.write(encoder.encode(`id: ${++id}\ndata: ${JSON.stringify(delta.content)}\n\n`));
+      for (const call of delta?.tool_calls ?? []) {
+        const data = JSON.stringify({ index: call.index, arguments: call.function?.arguments ?? "" });
+        await writer.write(encoder.encode(`event: tool-call-delta\nid: ${++id}\ndata: ${data}\n\n`));
+      }
     }
     await writer.write(encoder.encode("event: done\ndata: {}\n\n"));
     await writer.close();
@@ -36,8 +44,8 @@ function obviousRelay(client: OpenAI, message: string, maxTokens: number): Respo
   return new Response(readable, { headers: { "content-type": "text/event-stream", "cache-control": "no-cache" } });
 }
 
-/** An upstream in memory: `tokens` chat chunks, each its own body chunk, as a network would deliver them. */
-function memoryUpstream(tokens: number): typeof fetch {
+/** An upstream in memory: `tokens` chat chunks (text, or a tool call's argument fragments), each its own body chunk. */
+function memoryUpstream(tokens: number, tool: boolean): typeof fetch {
   const encoder = new TextEncoder();
   const chunk = (delta: object, finish: string | null = null) =>
     encoder.encode(`data: ${JSON.stringify({ choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`);
@@ -45,7 +53,8 @@ function memoryUpstream(tokens: number): typeof fetch {
     let sent = 0;
     const body = new ReadableStream<Uint8Array>({
       pull(controller) {
-        if (sent < tokens) controller.enqueue(chunk({ content: `t${++sent} ` }));
+        if (tool && sent === 0) controller.enqueue(chunk({ tool_calls: [{ index: 0, id: "call_0", type: "function", function: { name: "f", arguments: "" } }] }));
+        if (sent < tokens) controller.enqueue(chunk(tool ? { tool_calls: [{ index: 0, function: { arguments: `t${++sent} ` } }] } : { content: `t${++sent} ` }));
         else {
           controller.enqueue(chunk({}, "stop"));
           controller.enqueue(encoder.encode("data: [DONE]\n\n"));
@@ -65,15 +74,21 @@ export default {
     // The two relays with no network on the upstream side: what each costs per token by itself.
     if (url.pathname.startsWith("/memory/")) {
       const tokens = Number(url.searchParams.get("tokens") ?? 1000);
-      const client = new OpenAI({ apiKey: "memory", baseURL: "http://memory/v1", fetch: memoryUpstream(tokens), maxRetries: 0 });
+      const tool = url.searchParams.get("kind") === "tool";
+      const client = new OpenAI({ apiKey: "memory", baseURL: "http://memory/v1", fetch: memoryUpstream(tokens, tool), maxRetries: 0 });
       if (url.pathname === "/memory/peer") return obviousRelay(client, "bench", tokens);
       const params = { model: "gpt-4o-mini", messages: [{ role: "user" as const, content: "bench" }], max_tokens: tokens };
-      return streamResponse(request, { route: "/memory/ours", format: sse, heartbeatMs: 15_000 }, ({ signal, send }) =>
-        streamChat(client, params, { signal, firstTokenMs: 30_000, idleMs: 30_000 }, send),
-      );
+      // What chatProducer does, with this client.
+      return streamResponse(request, { route: "/memory/ours", format: sse, heartbeatMs: 15_000 }, async ({ signal, send }) => {
+        const calls = new ToolCalls();
+        const records = chatRecords(send, calls);
+        const summary = await streamChat(client, params, { signal, firstTokenMs: 30_000, idleMs: 30_000 }, (delta) => records.delta(delta), calls);
+        records.end();
+        return summary;
+      });
     }
-    const { message, max_tokens } = (await request.json()) as { message: string; max_tokens: number };
+    const { message, max_tokens, tools } = (await request.json()) as { message: string; max_tokens: number; tools?: OpenAI.ChatCompletionTool[] };
     const client = new OpenAI({ apiKey: env.OPENAI_API_KEY, baseURL: env.OPENAI_BASE_URL, maxRetries: 0 });
-    return obviousRelay(client, message, max_tokens);
+    return obviousRelay(client, message, max_tokens, tools);
   },
 } satisfies ExportedHandler<PeerEnv>;

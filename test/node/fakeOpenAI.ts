@@ -23,7 +23,8 @@ export interface FakeOpenAI {
 /**
  * An OpenAI-compatible chat-completions server on 127.0.0.1 with fault modes, chosen by the first path segment of
  * the base URL: `/<mode>[-<paceMs>[-<tokens>]]/v1/chat/completions`. Tokens are `t1 t2 …` unless `stamp` mode,
- * where each token is the epoch ms it was sent (to the µs) and the request's max_tokens sets how many: the benchmark.
+ * where each token is the epoch ms it was sent (to the µs) and the request's max_tokens sets how many: the benchmark
+ * (with `tools` in the request, the stamps are a tool call's argument fragments).
  *
  * Modes: ok, stamp, 400, 401, 403, 429 (Retry-After: 7), 500, midstream (an error payload after 2 tokens),
  * malformed (bad JSON after 2 tokens), nodone (ends without `data: [DONE]`), stall (never answers),
@@ -55,7 +56,7 @@ async function answer(req: IncomingMessage, res: ServerResponse, requests: SeenR
   const [, spec = "", rest = ""] = /^\/([^/]+)\/v1\/(.*)$/.exec(req.url ?? "") ?? [];
   const [mode = "ok", pace = "5", count = "5"] = spec.split("-");
   const paceMs = Number(pace);
-  let body: { model?: string; stream?: boolean; max_tokens?: number } = {};
+  let body: { model?: string; stream?: boolean; max_tokens?: number; tools?: unknown[] } = {};
   try {
     body = JSON.parse(await text(req));
   } catch {
@@ -98,7 +99,8 @@ async function answer(req: IncomingMessage, res: ServerResponse, requests: SeenR
     return void res.on("close", () => clearInterval(timer));
   }
   const tokens = mode === "stamp" && body.max_tokens ? body.max_tokens : Number(count);
-  const frames = script(mode, tokens, chunk);
+  // The benchmark's tool-call stream: stamps as argument fragments when the request carries tools.
+  const frames = script(mode === "stamp" && body.tools ? "stamptools" : mode, tokens, chunk);
   for (let n = 0; n < frames.length; n++) {
     // The role and first token at once, then one frame per pace; the end right after the last.
     if (n > 1 && n < frames.length - 1) await new Promise((resolve) => setTimeout(resolve, paceMs));
@@ -152,7 +154,9 @@ function script(mode: string, tokens: number, chunk: Chunk): Frame[] {
     return [role, ...range(tokens).map((n) => chunk({ content: text(n) }, null, logprobs(n))), ...end("stop")];
   }
   if (mode.startsWith("finish_")) return [role, ...range(tokens).map((n) => chunk({ content: text(n) })), ...end(mode.slice("finish_".length))];
-  const content = (n: number): Frame => (mode === "stamp" ? () => chunk({ content: `${(performance.timeOrigin + performance.now()).toFixed(3)} ` }) : chunk({ content: text(n) }));
+  const stamp = () => `${(performance.timeOrigin + performance.now()).toFixed(3)} `;
+  if (mode === "stamptools") return [toolStart(0), ...range(tokens).map(() => () => chunk({ tool_calls: [{ index: 0, function: { arguments: stamp() } }] })), ...end("tool_calls")];
+  const content = (n: number): Frame => (mode === "stamp" ? () => chunk({ content: stamp() }) : chunk({ content: text(n) }));
   const broken: Record<string, Frame[]> = {
     // OpenRouter's mid-stream error: an error object in an ordinary data event, with finish reason "error".
     midstream: [`data: ${JSON.stringify({ id: "gen-1", object: "chat.completion.chunk", error: { code: 502, message: "boom" }, choices: [{ index: 0, delta: { content: "" }, finish_reason: "error" }] })}\n\n`, CUT],
