@@ -11,7 +11,8 @@ const STREAMS = Number(process.env.BENCH_STREAMS ?? 1000);
 const PACE_MS = Number(process.env.BENCH_PACE_MS ?? 20);
 const SHORT = 20; // tokens per answer in the load run
 const LONG = 100; // tokens per answer in the run that separates per-token from per-stream CPU
-const MEMORY_TOKENS = 2000; // tokens per answer when the upstream is in memory
+const MEMORY_TOKENS = 200; // deltas per answer when the upstream is in memory (500 answers)
+const TOOL_FRAGMENTS = 200; // argument fragments of the tool call in the latency run
 
 /** One target a client can stream tokens from. */
 interface Target {
@@ -95,12 +96,13 @@ async function main() {
 
   console.log(`chat relay benchmark: upstream paces tokens ${PACE_MS} ms apart; ${STREAMS} concurrent streams\n`);
 
-  // 1. Latency each token gains through the relay, one stream at a time: text deltas, then a tool call's fragments.
+  // 1. Latency each token gains through the relay, one stream at a time: text deltas (10 answers of 50), then a tool
+  // call's argument fragments (3 answers of 200).
   const latency: Record<string, { p50: number; p99: number }> = {};
   for (const tool of [false, true]) {
     for (const target of Object.values(targets)) {
       const all: number[] = [];
-      for (let run = 0; run < 10; run++) all.push(...(await streamOnce(target, 50, ++client, tool)));
+      for (let run = 0; run < (tool ? 3 : 10); run++) all.push(...(await streamOnce(target, tool ? TOOL_FRAGMENTS : 50, ++client, tool)));
       latency[`${target.name}${tool ? " tool" : ""}`] = { p50: percentile(all, 50), p99: percentile(all, 99) };
     }
   }
@@ -161,14 +163,14 @@ async function main() {
   console.log("(wall and token p99 from the short run; CPU is whole workerd processes, so only ratios carry over)");
 
   // 3. The relays alone: the upstream in memory (each delta its own chunk), both in the peer's workerd. What the
-  // network plumbing costs both is left out, so this is the relay code's own cost per delta: text deltas, and a tool
-  // call's argument fragments (${MEMORY_TOKENS} per answer).
+  // network plumbing costs both is left out, so this is the relay code's own cost per delta: 500 answers of 200 text
+  // deltas, then 500 tool calls of 200 argument fragments.
   const memory: Record<string, number> = {};
   const peerPids = workerdPids(peer.child.pid!);
   for (const kind of ["text", "tool"]) {
     for (const name of ["peer", "ours"]) {
       const before = cpuSeconds(peerPids);
-      for (let batch = 0; batch < 5; batch++) {
+      for (let batch = 0; batch < 50; batch++) {
         await Promise.all(
           Array.from({ length: 10 }, async () => {
             const response = await fetch(new URL(`/memory/${name}?tokens=${MEMORY_TOKENS}&kind=${kind}`, peer.url));
@@ -177,7 +179,7 @@ async function main() {
           }),
         );
       }
-      memory[`${name} ${kind}`] = round(((cpuSeconds(peerPids) - before) / (50 * MEMORY_TOKENS)) * 1e6, 1);
+      memory[`${name} ${kind}`] = round(((cpuSeconds(peerPids) - before) / (500 * MEMORY_TOKENS)) * 1e6, 1);
     }
   }
   console.log("\nrelay code alone (upstream in memory), CPU ms per 1000 deltas   text   tool   tool ÷ text");

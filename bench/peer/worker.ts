@@ -33,7 +33,8 @@ function obviousRelay(client: OpenAI, message: string, maxTokens: number, tools?
       const delta = chunk.choices[0]?.delta;
       if (delta?.content) await writer.write(encoder.encode(`id: ${++id}\ndata: ${JSON.stringify(delta.content)}\n\n`));
       for (const call of delta?.tool_calls ?? []) {
-        const data = JSON.stringify({ index: call.index, arguments: call.function?.arguments ?? "" });
+        if (!call.function?.arguments) continue;
+        const data = JSON.stringify({ index: call.index, arguments: call.function.arguments });
         await writer.write(encoder.encode(`event: tool-call-delta\nid: ${++id}\ndata: ${data}\n\n`));
       }
     }
