@@ -74,12 +74,13 @@ const ChatRequest = z.object({
   top_p: z.number().min(0).max(1).optional(),
   frequency_penalty: z.number().min(-2).max(2).optional(),
   presence_penalty: z.number().min(-2).max(2).optional(),
-  logit_bias: z.record(z.string().regex(/^\d+$/, "keys must be token ids"), z.number().min(-100).max(100)).optional(),
+  logit_bias: z.record(z.string().regex(/^\d+$/, "keys must be token ids"), z.number().min(-100).max(100))
+    .refine((bias) => Object.keys(bias).length <= 300, "at most 300 token ids").optional(),
   logprobs: z.boolean().optional(),
   top_logprobs: z.int().min(0).max(20).optional(),
   reasoning_effort: z.enum(["none", "minimal", "low", "medium", "high", "xhigh"]).optional(),
   user: z.string().max(256).optional(),
-  metadata: z.record(z.string().max(64), z.string().max(512)).optional(),
+  metadata: z.record(z.string().max(64), z.string().max(512)).refine((pairs) => Object.keys(pairs).length <= 16, "at most 16 pairs").optional(),
 });
 
 /** What is sent upstream: the checked request, a model from the allow-list and a token cap. */

@@ -102,6 +102,8 @@ describe("chat requests", () => {
     ["a reasoning_effort off the list", { messages: [user], reasoning_effort: "extreme" }, /^reasoning_effort: /],
     ["a user id over 256 characters", { messages: [user], user: "u".repeat(257) }, /^user: /],
     ["a metadata value that is not a string", { messages: [user], metadata: { a: 1 } }, /^metadata\.a: /],
+    ["17 metadata pairs", { messages: [user], metadata: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, "v"])) }, /^metadata: at most 16 pairs/],
+    ["logit_bias for 301 tokens", { messages: [user], logit_bias: Object.fromEntries(Array.from({ length: 301 }, (_, i) => [String(i), 1])) }, /^logit_bias: at most 300/],
     ["n over 1", { messages: [user], n: 2 }, /^n: must be 1: answers are relayed one choice at a time/],
   ])("refuses %s with a 400 naming the field, and calls no model", async (_, body, message) => {
     const before = (await upstreamRequests()).length;
