@@ -1,10 +1,13 @@
 import { AutoRouter } from "itty-router";
+import { uiChatProducer } from "./aiChat/uiChatProducer";
+import { uiMessageFraming } from "./aiChat/uiMessageFraming";
 import { preflight, withCors } from "./http/cors";
 import { errorResponse } from "./http/errorResponse";
 import { routeNotFound } from "./http/routeNotFound";
 import { withSecurityHeaders } from "./http/withSecurityHeaders";
 import { chatProducer } from "./llm/chatProducer";
 import { cancelStream, durable, readStream } from "./resume/streams";
+import { aiChat } from "./routes/aiChat";
 import { chat } from "./routes/chat";
 import { chunks } from "./routes/chunks";
 import { chatCompletions, listModels } from "./routes/openaiGateway";
@@ -13,7 +16,9 @@ import { proxy } from "./routes/proxy";
 import { ticker } from "./routes/ticker";
 import { download, upload } from "./routes/upload";
 import { DurableStream } from "./streams/durable/DurableStream";
+import type { Framing } from "./streams/framing";
 
+const ai = aiChat(durable);
 const router = AutoRouter({ before: [preflight], catch: errorResponse, finally: [withSecurityHeaders, withCors] });
 
 router
@@ -28,6 +33,11 @@ router
   .post("/api/chat", chat(durable))
   .post("/v1/chat/completions", chatCompletions)
   .get("/v1/models", listModels)
+
+  // The AI SDK's useChat backend: UI message streams, durable per chat, resumed and stopped by chat id
+  .post("/api/ai/chat", ai.post)
+  .get("/api/ai/chat/:chatId/stream", ai.resume)
+  .delete("/api/ai/chat/:chatId/stream", ai.stop)
 
   // Durable streams: read from a position and follow live, or cancel (chat's own URLs, and the general ones)
   .get("/api/chat/:streamId", readStream)
@@ -55,5 +65,11 @@ export class StreamObject extends DurableStream<Env> {
   producers = {
     chat: chatProducer,
     progressive: progressiveProducer,
+    aiChat: uiChatProducer,
   };
+
+  // The AI SDK's UI message stream beside SSE and JSON Lines: a chat's answer is read back in it.
+  override framings(streamId: string): Framing[] {
+    return [...super.framings(streamId), uiMessageFraming];
+  }
 }

@@ -37,6 +37,8 @@ export interface DurableJob {
   format: string;
   heartbeatMs: number;
   limits: DurableLimits;
+  /** A stream already under this id is cancelled (its readers get `cancelled`) and replaced: a chat's next answer. */
+  replace?: boolean;
 }
 
 /** How a start went: running, or an error before the first record, which the Worker answers as a status. */
@@ -111,7 +113,10 @@ export abstract class DurableStream<E = unknown> extends DurableObject<E> {
 
   /** Starts the producer; resolves once its first record is recorded, or with the error that came before it. */
   async start(job: DurableJob): Promise<StartResult> {
-    if (this.#stream()) return { ok: false, status: 409, code: "stream_exists", message: "stream id in use", headers: {} };
+    if (this.#stream()) {
+      if (!job.replace) return { ok: false, status: 409, code: "stream_exists", message: "stream id in use", headers: {} };
+      await this.cancel();
+    }
     const producer = this.producers[job.producer];
     if (!producer) return { ok: false, status: 500, code: "internal_error", message: "internal error", headers: {} };
     this.#sql.exec(
@@ -141,7 +146,7 @@ export abstract class DurableStream<E = unknown> extends DurableObject<E> {
   /**
    * A reader: `GET /?after=<seq>&format=<framing>` answers with the records after `seq`, then the live ones, then the
    * end, in the framing named (else the stream's own). 404: no such stream; 406: no such framing; 416: `after` is past
-   * what this stream has sent; 204: the reader already has the end.
+   * what this stream has sent; 204: the reader already has the end, or `live=1` asked only for a stream still running.
    */
   override async fetch(request: Request): Promise<Response> {
     const stream = this.#stream();
@@ -155,6 +160,7 @@ export abstract class DurableStream<E = unknown> extends DurableObject<E> {
     const after = Number(url.searchParams.get("after") ?? "0");
     const end = this.#endOf();
     const live = this.#abort !== undefined;
+    if (!live && url.searchParams.get("live") === "1") return new Response(null, { status: 204 });
     // A reader that has the end: 204 is what makes EventSource stop reconnecting.
     if (end && after === end.seq) return new Response(null, { status: 204 });
     // Past what was sent: a confused or probing reader, unless it saw records a restart lost before they were

@@ -31,6 +31,11 @@ export interface DurableOptions {
   input: unknown;
   /** Where a reader resumes: the URL path of this stream's reads, given its id. */
   location: (streamId: string) => string;
+  /**
+   * The stream's id; by default a new random one. A given id (a chat's) replaces the stream under it: a running one is
+   * cancelled. Only an unguessable id keeps its readers private: the id is all a reader needs, API_TOKEN aside.
+   */
+  streamId?: string;
 }
 
 /**
@@ -40,7 +45,7 @@ export interface DurableOptions {
  */
 export async function durableResponse(request: Request, streams: DurableStreams, options: DurableOptions): Promise<Response> {
   const negotiated = negotiate(request.headers.get("accept"), options.format);
-  const streamId = newStreamId();
+  const streamId = options.streamId ?? newStreamId();
   const job: DurableJob = {
     streamId,
     producer: options.producer,
@@ -49,6 +54,7 @@ export async function durableResponse(request: Request, streams: DurableStreams,
     format: options.format.name,
     heartbeatMs: options.heartbeatMs,
     limits: options.limits,
+    replace: options.streamId !== undefined,
   };
   const started = await streams.getByName(streamId).start(job);
   if (!started.ok) throw new HttpError(started.status, started.code, started.message, started.headers);
@@ -80,6 +86,19 @@ export async function resumeByLastEventId(request: Request, streams: DurableStre
   return relay(streams, resumeAt.streamId, resumeAt.seq, { framing: sse, contentType: sse.contentType }, location(resumeAt.streamId));
 }
 
+/**
+ * The stream under `streamId` from its first record, then live, in `framing`, if it is still running; else 204 (it
+ * finished, was cancelled, or never was). What a client that reloaded mid-answer asks for.
+ */
+export async function readRunning(streams: DurableStreams, streamId: string, framing: Framing, location: string): Promise<Response> {
+  try {
+    return await relay(streams, streamId, 0, { framing, contentType: framing.contentType }, location, true);
+  } catch (error) {
+    if (error instanceof HttpError && error.status === 404) return new Response(null, { status: 204 });
+    throw error;
+  }
+}
+
 /** Stops a durable stream's producer, tells its readers (error record, code `cancelled`) and deletes its record. */
 export async function cancelDurable(streams: DurableStreams, streamId: string): Promise<void> {
   if (!(await streams.getByName(streamId).cancel())) throw streamNotFound();
@@ -92,9 +111,17 @@ function afterParam(request: Request): number {
 }
 
 /** Passes the Durable Object's reader stream on, natively, with the headers a client resumes by. */
-async function relay(streams: DurableStreams, streamId: string, after: number, picked: Negotiated | undefined, location: string): Promise<Response> {
+async function relay(
+  streams: DurableStreams,
+  streamId: string,
+  after: number,
+  picked: Negotiated | undefined,
+  location: string,
+  runningOnly = false,
+): Promise<Response> {
   const format = picked ? `&format=${encodeURIComponent(picked.framing.name)}` : "";
-  const response = await streams.getByName(streamId).fetch(`https://durable-stream/?after=${after}${format}`);
+  const live = runningOnly ? "&live=1" : "";
+  const response = await streams.getByName(streamId).fetch(`https://durable-stream/?after=${after}${format}${live}`);
   if (response.status === 404) throw streamNotFound();
   if (response.status === 406) throw new HttpError(406, "not_acceptable", `this stream cannot be read as ${picked?.framing.name}`);
   if (response.status === 416) throw new HttpError(400, "bad_request", "no record of this stream has that number yet");

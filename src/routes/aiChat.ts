@@ -1,0 +1,56 @@
+import type { IRequest } from "itty-router";
+import { uiChatRequest } from "../aiChat/uiChatRequest";
+import { uiMessageFraming, withUIStreamHeader } from "../aiChat/uiMessageFraming";
+import type { UIChatInput } from "../aiChat/uiChatProducer";
+import { readJSON } from "../http/readJSON";
+import { requireToken } from "../http/requireToken";
+import { admitChat, chatBodyLimit } from "../llm/admitChat";
+import { chatParams } from "../llm/chatParams";
+import { settings } from "../settings";
+import { durableResponse, readRunning, type Durable } from "../streams/durable/durableResponse";
+import { HttpError } from "../streams/HttpError";
+
+// A chat's answers run as the durable stream under this id: one at a time, each replacing the last.
+const streamIdOf = (chatId: string) => `ai-chat:${chatId}`;
+const location = (chatId: string) => `/api/ai/chat/${chatId}/stream`;
+
+/**
+ * The AI SDK's chat backend: `useChat` (with `DefaultChatTransport`'s defaults) works against these routes unchanged.
+ * - `POST /api/ai/chat`: its request (`{ id, messages, trigger, messageId }`) answered as a UI message stream. The
+ *   answer is a durable stream keyed by the chat id, so it outlives the connection; a new answer cancels a running one.
+ * - `GET /api/ai/chat/:chatId/stream`: `resume: true`'s reconnect: the running answer from its start, then live; 204
+ *   when the chat has none running.
+ * - `DELETE /api/ai/chat/:chatId/stream`: stops the running answer (the model too; readers get `abort`). `stop()` in
+ *   useChat only closes the connection, which a durable answer outlives by design.
+ */
+export function aiChat(durable: (env: Env) => Durable) {
+  return {
+    async post(request: IRequest, env: Env): Promise<Response> {
+      const config = await admitChat(request, env);
+      const { chatId, chat, messageId } = uiChatRequest(await readJSON(request, chatBodyLimit(config)));
+      const input: UIChatInput = { params: chatParams(chat, config), config, messageId, status: true };
+      const { streams, limits } = durable(env);
+      const { heartbeatMs } = settings(env);
+      const options = { route: request.route, format: uiMessageFraming, heartbeatMs, limits, producer: "aiChat", input, location: () => location(chatId) };
+      return withUIStreamHeader(await durableResponse(request, streams, { ...options, streamId: streamIdOf(chatId) }));
+    },
+
+    async resume(request: IRequest, env: Env): Promise<Response> {
+      await requireToken(request, env);
+      const chatId = checkChatId(request.params.chatId);
+      return withUIStreamHeader(await readRunning(durable(env).streams, streamIdOf(chatId), uiMessageFraming, location(chatId)));
+    },
+
+    async stop(request: IRequest, env: Env): Promise<Response> {
+      await requireToken(request, env);
+      await durable(env).streams.getByName(streamIdOf(checkChatId(request.params.chatId))).cancel();
+      // Stopping a chat with nothing running is done too: a Stop pressed twice is not an error.
+      return new Response(null, { status: 204 });
+    },
+  };
+}
+
+function checkChatId(chatId: string | undefined): string {
+  if (chatId === undefined || !/^[\w-]{16,128}$/.test(chatId)) throw new HttpError(404, "chat_not_found", "no such chat");
+  return chatId;
+}
