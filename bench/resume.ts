@@ -14,6 +14,8 @@ const PACE_MS = Number(process.env.BENCH_PACE_MS ?? 20);
 const SHORT = 20;
 const LONG = 100;
 const RECONNECTS = Number(process.env.BENCH_RECONNECTS ?? 50);
+// The same answers three ways: /api/chat plain and recorded, and the AI SDK's UI message stream (always recorded).
+const TARGETS = [["plain", "/api/chat"], ["resumable", "/api/chat?resume=1"], ["ai-chat", "/api/ai/chat"]] as const;
 
 const now = () => performance.timeOrigin + performance.now();
 const round = (value: number, digits = 2) => Number(value.toFixed(digits));
@@ -26,11 +28,23 @@ function percentile(values: number[], p: number): number {
 let client = 0;
 function ask(base: URL, path: string, tokens: number): Promise<Response> {
   const ip = ++client;
+  // /api/ai/chat takes useChat's request: a chat id and UIMessages.
+  const body = path === "/api/ai/chat"
+    ? { id: `bench-chat-${ip}-${Date.now()}`, messages: [{ id: "u1", role: "user", parts: [{ type: "text", text: "bench" }] }], max_tokens: tokens }
+    : { message: "bench", max_tokens: tokens };
   return fetch(new URL(path, base), {
     method: "POST",
     headers: { "content-type": "application/json", "cf-connecting-ip": `10.${ip >> 16}.${(ip >> 8) & 255}.${ip & 255}` },
-    body: JSON.stringify({ message: "bench", max_tokens: tokens }),
+    body: JSON.stringify(body),
   });
+}
+
+/** The stamp a token event carries: /api/chat's default events hold it as the JSON string, the UI stream's text-delta chunks as `delta`. */
+function stampOf(event: ServerSentEvent): number | undefined {
+  if (event.event !== "message" || event.data === "[DONE]") return undefined;
+  const value = JSON.parse(event.data) as string | { type: string; delta?: string };
+  if (typeof value === "string") return Number(value);
+  return value.type === "text-delta" ? Number(value.delta) : undefined;
 }
 
 /** Reads a stream to its end; `leaveAfter` events, then drops it. Throws on an error event or a cut. */
@@ -38,9 +52,9 @@ async function read(response: Response, leaveAfter = Infinity): Promise<(ServerS
   if (!response.ok) throw new Error(`HTTP ${response.status} ${await response.text()}`);
   const events: (ServerSentEvent & { at: number })[] = [];
   for await (const event of parseSSE(readLines(response.body!))) {
-    if (event.event === "error") throw new Error(`error event ${event.data}`);
+    if (event.event === "error" || event.data.startsWith('{"type":"error"')) throw new Error(`error event ${event.data}`);
     events.push({ ...event, at: now() });
-    if (event.event === "done" || events.length >= leaveAfter) return events;
+    if (event.event === "done" || event.data === "[DONE]" || events.length >= leaveAfter) return events;
   }
   throw new Error("the stream was cut");
 }
@@ -87,11 +101,13 @@ async function main() {
 
   // 2. What recording adds to each token's latency, one stream at a time (tokens are stamped when sent).
   const latency: Record<string, { p50: number; p99: number }> = {};
-  for (const [name, path] of [["plain", "/api/chat"], ["resumable", "/api/chat?resume=1"]] as const) {
+  for (const [name, path] of TARGETS) {
     const all: number[] = [];
     for (let run = 0; run < 10; run++) {
-      const events = await read(await ask(dev.url, path, 50));
-      all.push(...events.filter((e) => e.event === "message").map((e) => e.at - Number(JSON.parse(e.data))));
+      for (const event of await read(await ask(dev.url, path, 50))) {
+        const stamp = stampOf(event);
+        if (stamp !== undefined) all.push(event.at - stamp);
+      }
     }
     latency[name] = { p50: round(percentile(all, 50)), p99: round(percentile(all, 99)) };
   }
@@ -100,7 +116,7 @@ async function main() {
 
   // 3. CPU: many answers at once, plain and recorded; short and long answers separate per-stream from per-token.
   const cpu: Record<string, { perStreamMs: number; per1000TokensMs: number; wallS: number; errors: number }> = {};
-  for (const [name, path] of [["plain", "/api/chat"], ["resumable", "/api/chat?resume=1"]] as const) {
+  for (const [name, path] of TARGETS) {
     const run = async (tokens: number) => {
       const before = cpuSeconds(pids);
       const started = now();
@@ -128,6 +144,10 @@ async function main() {
   console.log(
     `\nrecorded / plain: CPU per token ${round(cpu.resumable!.per1000TokensMs / cpu.plain!.per1000TokensMs)}×, ` +
       `CPU per stream ${round(cpu.resumable!.perStreamMs / cpu.plain!.perStreamMs)}×  (whole workerd processes; peak ${round(peakMiB(pids), 0)} MiB)`,
+  );
+  console.log(
+    `UI message stream (durable, as useChat's resume needs) / /api/chat recorded: CPU per token ` +
+      `${round(cpu["ai-chat"]!.per1000TokensMs / cpu.resumable!.per1000TokensMs)}×, per stream ${round(cpu["ai-chat"]!.perStreamMs / cpu.resumable!.perStreamMs)}×`,
   );
 
   mkdirSync("bench/results", { recursive: true });
