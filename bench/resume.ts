@@ -1,5 +1,5 @@
-// npm run bench: resumable chat streams under `wrangler dev`, next to the plain relay in the same Worker, against the
-// local upstream that stamps each token. Resume latency: a reader drops mid-answer and reconnects with Last-Event-ID;
+// npm run bench: resumable chat streams and the AI SDK UI stream under `wrangler dev`, next to the plain relay,
+// against the local upstream that stamps each token. Resume latency: a reader drops mid-answer and reconnects with Last-Event-ID;
 // the time from sending the reconnect to its first replayed event, beside what a plain stream offers instead (a new
 // request: time to its first token). CPU: the same answers plain and recorded (a Durable Object that writes its
 // records to SQLite in batches). Prints and records figures; fails on errors of the harness, never on timings.
