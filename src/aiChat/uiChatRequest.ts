@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { ChatRequestBody } from "../llm/chatParams";
+import { describeIssue, type ChatRequestBody } from "../llm/chatParams";
 import { HttpError } from "../streams/HttpError";
 
 // The parts of a UIMessage this Worker reads; anything else (data parts, sources, step markers it does not need) is
@@ -42,21 +42,9 @@ export interface UIChatRequest {
  */
 export function uiChatRequest(body: unknown): UIChatRequest {
   const checked = Body.safeParse(body);
-  if (!checked.success) {
-    const issue = checked.error.issues[0]!;
-    throw new HttpError(400, "bad_request", `${issue.path.join(".") || "body"}: ${issue.message}`);
-  }
+  if (!checked.success) throw new HttpError(400, "bad_request", describeIssue(checked.error.issues[0]!));
   const { id: chatId, messages: uiMessages, trigger: _trigger, messageId: _messageId, ...rest } = checked.data;
-  const messages = uiMessages.flatMap((message, i) => {
-    try {
-      return toChatMessages(message);
-    } catch (error) {
-      if (error instanceof z.ZodError) {
-        throw new HttpError(400, "bad_request", `messages[${i}].parts: ${error.issues[0]!.path.join(".")} ${error.issues[0]!.message}`);
-      }
-      throw error;
-    }
-  });
+  const messages = uiMessages.flatMap((message, i) => toChatMessages(message, i));
   if (messages.length === 0) throw new HttpError(400, "bad_request", "messages: none has a part the model can read");
   // The answer continues the last assistant message (after a tool's output), else it is a new one.
   const last = uiMessages.at(-1)!;
@@ -66,13 +54,21 @@ export function uiChatRequest(body: unknown): UIChatRequest {
 
 type ChatMessage = Record<string, unknown>;
 
-function toChatMessages(message: z.output<typeof UIMessage>): ChatMessage[] {
+/** Reads a part as `schema`, or a 400 naming it: `messages[1].parts[0].text: …`. */
+function read<T extends z.ZodType>(schema: T, part: unknown, where: PropertyKey[]): z.output<T> {
+  const checked = schema.safeParse(part);
+  if (!checked.success) throw new HttpError(400, "bad_request", describeIssue(checked.error.issues[0]!, where));
+  return checked.data;
+}
+
+function toChatMessages(message: z.output<typeof UIMessage>, i: number): ChatMessage[] {
+  const at = (j: number) => ["messages", i, "parts", j];
   if (message.role !== "assistant") {
     const content: unknown[] = [];
-    for (const part of message.parts) {
-      if (part.type === "text") content.push({ type: "text", text: TextPart.parse(part).text });
-      else if (part.type === "file") content.push(filePart(FilePart.parse(part)));
-    }
+    message.parts.forEach((part, j) => {
+      if (part.type === "text") content.push({ type: "text", text: read(TextPart, part, at(j)).text });
+      else if (part.type === "file") content.push(filePart(read(FilePart, part, at(j))));
+    });
     if (content.length === 0) return [];
     // A system message takes text only, as a string.
     if (message.role === "system") return [{ role: "system", content: content.map((c) => (c as { text?: string }).text ?? "").join("") }];
@@ -91,19 +87,19 @@ function toChatMessages(message: z.output<typeof UIMessage>): ChatMessage[] {
     calls = [];
     results = [];
   };
-  for (const part of message.parts) {
+  message.parts.forEach((part, j) => {
     if (part.type === "step-start") flush();
-    else if (part.type === "text") text += TextPart.parse(part).text;
+    else if (part.type === "text") text += read(TextPart, part, at(j)).text;
     else if (part.type.startsWith("tool-") || part.type === "dynamic-tool") {
-      const tool = ToolPart.parse(part);
+      const tool = read(ToolPart, part, at(j));
       const name = part.type === "dynamic-tool" ? (tool.toolName ?? "") : part.type.slice("tool-".length);
       // Only a finished call can go back: the model must see each call's result beside it.
-      if (tool.state !== "output-available" && tool.state !== "output-error") continue;
+      if (tool.state !== "output-available" && tool.state !== "output-error") return;
       calls.push({ id: tool.toolCallId, type: "function", function: { name, arguments: JSON.stringify(tool.input ?? {}) } });
       const content = tool.state === "output-error" ? `error: ${tool.errorText ?? "the tool failed"}` : typeof tool.output === "string" ? tool.output : JSON.stringify(tool.output ?? null);
       results.push({ role: "tool", tool_call_id: tool.toolCallId, content });
     }
-  }
+  });
   flush();
   return out;
 }

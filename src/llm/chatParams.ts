@@ -105,7 +105,7 @@ export function chatParams(body: ChatRequestBody, config: LLMConfig): ChatParams
   if (typeof body !== "object" || body === null || Array.isArray(body)) throw bad("the body must be a JSON object");
   const given = typeof body.message === "string" ? { ...body, messages: [{ role: "user", content: body.message }] } : body;
   const checked = ChatRequest.safeParse(given);
-  if (!checked.success) throw bad(describe(checked.error.issues[0]!));
+  if (!checked.success) throw bad(describeIssue(checked.error.issues[0]!));
   const request = checked.data;
   const promptChars = forwardedChars(request);
   if (promptChars > config.maxPromptChars) {
@@ -150,13 +150,13 @@ function forwardedChars(request: z.output<typeof ChatRequest>): number {
   return chars;
 }
 
-/** `messages[2].content[0].image_url.url: must be …`: where the first problem is, and what it is. */
-function describe(issue: z.core.$ZodIssue, at: PropertyKey[] = []): string {
+/** `messages[2].content[0].image_url.url: must be …`: where a zod problem is, and what it is. */
+export function describeIssue(issue: z.core.$ZodIssue, at: PropertyKey[] = []): string {
   const path = [...at, ...issue.path];
   if (issue.code === "invalid_union" && issue.errors.length > 0) {
     // A union failed: the branch that got furthest (a string-or-parts content that was parts) says what is wrong.
     const deepest = issue.errors.map((branch) => branch[0]!).reduce((a, b) => (b.path.length > a.path.length ? b : a));
-    return describe(deepest, path);
+    return describeIssue(deepest, path);
   }
   const where = path.map((key, i) => (typeof key === "number" ? `[${key}]` : i === 0 ? String(key) : `.${String(key)}`)).join("");
   if (issue.code === "invalid_union" && path.at(-1) === "role") return `${where}: must be system, developer, user, assistant or tool`;

@@ -99,8 +99,8 @@ describe("/api/ai/chat through the AI SDK's transport", () => {
   it.each([
     ["a chat id too short to be unguessable", { id: "short", messages: [{ id: "1", role: "user", parts: [{ type: "text", text: "hi" }] }] }, /^id: must be 16 to 128/],
     ["no messages", { id: "a".repeat(16), messages: [] }, /^messages: /],
-    ["a role UIMessages do not have", { id: "a".repeat(16), messages: [{ id: "1", role: "tool", parts: [] }] }, /^messages\.0\.role/],
-    ["a text part with no text", { id: "a".repeat(16), messages: [{ id: "1", role: "user", parts: [{ type: "text" }] }] }, /^messages\[0\]\.parts: text/],
+    ["a role UIMessages do not have", { id: "a".repeat(16), messages: [{ id: "1", role: "tool", parts: [] }] }, /^messages\[0\]\.role/],
+    ["a text part with no text", { id: "a".repeat(16), messages: [{ id: "1", role: "user", parts: [{ type: "text" }] }] }, /^messages\[0\]\.parts\[0\]\.text: /],
     ["messages with nothing the model can read", { id: "a".repeat(16), messages: [{ id: "1", role: "user", parts: [{ type: "data-x", data: 1 }] }] }, /none has a part/],
     ["a caller's field the chat routes refuse", { id: "a".repeat(16), messages: [{ id: "1", role: "user", parts: [{ type: "text", text: "hi" }] }], temperature: 9 }, /^temperature: /],
   ])("refuses %s with a 400", async (_, body, message) => {
