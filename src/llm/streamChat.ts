@@ -1,11 +1,8 @@
 import type OpenAI from "openai";
 import { HttpError } from "../streams/HttpError";
-import { idleTimer, type IdleTimer } from "../streams/idleTimer";
-import { readText } from "../streams/readText";
-import { SSEDecoder } from "../streams/SSEDecoder";
 import type { ChatParams } from "./chatParams";
+import { parseEvent, relaySSE, type RelayLimits } from "./relaySSE";
 import { ToolCalls, type ToolCallDelta } from "./ToolCalls";
-import { upstreamError } from "./upstreamError";
 
 /**
  * One delta as the upstream sent it, mended to OpenAI's shape: every field is relayed, so this names only those the
@@ -29,14 +26,8 @@ export interface ChatSummary {
   tool_calls?: OpenAI.ChatCompletionMessageFunctionToolCall[];
 }
 
-export interface ChatLimits {
-  /** Fires when our client leaves: the upstream request is aborted with it. */
-  signal: AbortSignal;
-  /** Upstream sends no delta of any kind (text, reasoning, tool call, refusal) this long: 504. */
-  firstTokenMs: number;
-  /** Upstream sends not a byte this long once it has started: 504. */
-  idleMs: number;
-}
+/** The watchdogs and the client's signal: a chat's first delta of any kind ends the first-token wait. */
+export type ChatLimits = RelayLimits;
 
 interface Chunk {
   choices?: { delta?: ChatDelta; logprobs?: unknown; finish_reason?: string | null }[];
@@ -60,58 +51,23 @@ export async function streamChat(
   onDelta: (delta: ChatDelta, logprobs: unknown) => void,
   calls = new ToolCalls(),
 ): Promise<ChatSummary> {
-  const upstream = new AbortController();
-  const leave = () => upstream.abort(limits.signal.reason);
-  limits.signal.addEventListener("abort", leave, { once: true });
-  let timeout: HttpError | undefined;
-  const expire = (message: string) => () => {
-    timeout = new HttpError(504, "upstream_timeout", message);
-    upstream.abort(timeout);
-  };
-  let watchdog: IdleTimer = idleTimer(limits.firstTokenMs, expire("the model sent nothing in time"));
   const summary: ChatSummary = { finish_reason: null, usage: null };
-  let first = true;
-  let finished = false;
-  try {
-    const response = await client.chat.completions
-      .create({ ...params, stream: true, stream_options: { include_usage: true } }, { signal: upstream.signal })
-      .asResponse();
-    const events = new SSEDecoder();
-    reading: for await (const text of readText(response.body!, upstream.signal)) {
-      for (const { data } of events.push(text)) {
-        if (data === "[DONE]") {
-          finished = true;
-          break reading;
-        }
-        const chunk = parseChunk(data);
-        if (chunk.error) throw new HttpError(502, "upstream_error", "the model provider failed mid-answer");
-        if (chunk.usage) summary.usage = chunk.usage;
-        const choice = chunk.choices?.[0];
-        if (!choice) continue;
-        if (choice.finish_reason) summary.finish_reason = choice.finish_reason;
-        const delta = choice.delta;
-        if (!delta || !(mend(delta, calls) || choice.logprobs)) continue;
-        if (first) {
-          // Any delta is the model at work, reasoning and tool calls included: the first-token wait is over.
-          first = false;
-          watchdog.stop();
-          watchdog = idleTimer(limits.idleMs, expire("the model went silent mid-answer"));
-        }
-        onDelta(delta, choice.logprobs ?? undefined);
-      }
-      // Once started, any byte keeps it alive (keep-alive comments too); before, only a delta counts.
-      if (!first) watchdog.touch();
-    }
-  } catch (error) {
-    throw timeout ?? upstreamError(error);
-  } finally {
-    watchdog.stop();
-    limits.signal.removeEventListener("abort", leave);
-    // Leaving early (the client went away) or failing: make sure the upstream request stops too.
-    if (!finished) upstream.abort();
-  }
-  if (limits.signal.aborted) throw limits.signal.reason;
-  if (!finished) throw new HttpError(502, "upstream_cut", "the model's answer was cut off");
+  const open = (signal: AbortSignal) =>
+    client.chat.completions.create({ ...params, stream: true, stream_options: { include_usage: true } }, { signal }).asResponse();
+  await relaySSE(open, limits, (data) => {
+    if (data === "[DONE]") return "end";
+    const chunk = parseEvent<Chunk>(data);
+    if (chunk.error) throw new HttpError(502, "upstream_error", "the model provider failed mid-answer");
+    if (chunk.usage) summary.usage = chunk.usage;
+    const choice = chunk.choices?.[0];
+    if (!choice) return "quiet";
+    if (choice.finish_reason) summary.finish_reason = choice.finish_reason;
+    const delta = choice.delta;
+    if (!delta || !(mend(delta, calls) || choice.logprobs)) return "quiet";
+    // Any delta is the model at work, reasoning and tool calls included: the first-token wait is over.
+    onDelta(delta, choice.logprobs ?? undefined);
+    return "activity";
+  });
   const toolCalls = calls.assembled;
   if (toolCalls) summary.tool_calls = toolCalls;
   return summary;
@@ -132,12 +88,4 @@ function mend(delta: ChatDelta, calls: ToolCalls): boolean {
     delta.tool_calls = undefined;
   }
   return any;
-}
-
-function parseChunk(data: string): Chunk {
-  try {
-    return JSON.parse(data) as Chunk;
-  } catch {
-    throw new HttpError(502, "upstream_malformed", "the model provider sent a malformed chunk");
-  }
 }

@@ -41,6 +41,17 @@ export interface DurableJob {
   replace?: boolean;
 }
 
+/** What a stream is now, for a route that reports on it (a Responses API `GET /v1/responses/{id}`). */
+export interface StreamSnapshot {
+  state: "running" | "finished";
+  /** The job's input, as the Worker sent it. */
+  input: unknown;
+  /** The first record, once there is one. */
+  first: unknown;
+  /** How it ended, once it has: the summary, or the error record. */
+  end?: { kind: "done" | "error"; value: unknown };
+}
+
 /** How a start went: running, or an error before the first record, which the Worker answers as a status. */
 export type StartResult =
   | { ok: true }
@@ -48,6 +59,7 @@ export type StartResult =
 
 interface StreamRow extends Record<string, SqlStorageValue> {
   stream_id: string;
+  input: string;
   state: "running" | "finished";
   keep_ms: number;
   heartbeat_ms: number;
@@ -121,13 +133,13 @@ export abstract class DurableStream<E = unknown> extends DurableObject<E> {
     if (!producer) return { ok: false, status: 500, code: "internal_error", message: "internal error", headers: {} };
     this.#sql.exec(
       `CREATE TABLE stream (stream_id TEXT, state TEXT, keep_ms INTEGER, heartbeat_ms INTEGER, format TEXT, started_at INTEGER,
-        ended_at INTEGER, end_seq INTEGER, end_kind TEXT, end_data TEXT)`,
+        ended_at INTEGER, end_seq INTEGER, end_kind TEXT, end_data TEXT, input TEXT)`,
     );
     // One row per batch of records: their JSON, one per line (JSON text holds no raw line break).
     this.#sql.exec("CREATE TABLE records (last_seq INTEGER PRIMARY KEY, first_seq INTEGER NOT NULL, data TEXT NOT NULL)");
     this.#sql.exec(
-      "INSERT INTO stream (stream_id, state, keep_ms, heartbeat_ms, format, started_at) VALUES (?, 'running', ?, ?, ?, ?)",
-      job.streamId, job.limits.keepMs, job.heartbeatMs, job.format, Date.now(),
+      "INSERT INTO stream (stream_id, state, keep_ms, heartbeat_ms, format, started_at, input) VALUES (?, 'running', ?, ?, ?, ?, ?)",
+      job.streamId, job.limits.keepMs, job.heartbeatMs, job.format, Date.now(), stringifyLine(job.input ?? null),
     );
     this.#detachedMs = job.limits.detachedMs;
     this.#heartbeatMs = job.heartbeatMs;
@@ -187,6 +199,29 @@ export abstract class DurableStream<E = unknown> extends DurableObject<E> {
     // Joined in the same synchronous step as the replay was read: no record can fall between the two.
     if (live) this.#join(reader);
     return new Response(body, { headers: { "content-type": framing.contentType } });
+  }
+
+  /** What the stream is now (running or how it ended, its input and first record); undefined when there is none. */
+  async snapshot(): Promise<StreamSnapshot | undefined> {
+    const stream = this.#stream();
+    if (!stream) return undefined;
+    if (stream.state === "running" && !this.#abort) this.#interrupted(stream);
+    const [, first] = this.#recordsAfter(0)[Symbol.iterator]().next().value ?? [];
+    const end = this.#endOf();
+    return {
+      state: end ? "finished" : "running",
+      input: stream.input ? (JSON.parse(stream.input) as unknown) : null,
+      first: first === undefined ? undefined : (JSON.parse(first) as unknown),
+      ...(end ? { end: { kind: end.kind, value: end.value } } : {}),
+    };
+  }
+
+  /** Stops the producer (readers are sent the error record, code `cancelled`) and keeps the stream, ended, as any; false if none runs. */
+  async stop(): Promise<boolean> {
+    if (!this.#abort) return false;
+    this.#abort.abort(new HttpError(409, "cancelled", "the stream was cancelled"));
+    await this.#producing;
+    return true;
   }
 
   /** Stops the producer (readers are sent the error record, code `cancelled`) and deletes the stream; false if there is none. */

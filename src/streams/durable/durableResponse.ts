@@ -1,7 +1,7 @@
 import { sse, type Framing } from "../framing";
 import { HttpError } from "../HttpError";
 import { negotiate, pickFraming, type Negotiated } from "../negotiate";
-import type { DurableJob, DurableLimits, StartResult } from "./DurableStream";
+import type { DurableJob, DurableLimits, StartResult, StreamSnapshot } from "./DurableStream";
 import { newStreamId, parseEventId, streamNotFound } from "./streamId";
 
 /** The Durable Object namespace whose objects run durable streams (a subclass of DurableStream): what is used of it. */
@@ -9,6 +9,8 @@ export interface DurableStreams {
   getByName(name: string): {
     start(job: DurableJob): Promise<StartResult>;
     cancel(): Promise<boolean>;
+    stop(): Promise<boolean>;
+    snapshot(): Promise<StreamSnapshot | undefined>;
     fetch(url: string): Promise<Response>;
   };
 }
@@ -45,6 +47,15 @@ export interface DurableOptions {
  */
 export async function durableResponse(request: Request, streams: DurableStreams, options: DurableOptions): Promise<Response> {
   const negotiated = negotiate(request.headers.get("accept"), options.format);
+  const streamId = await startDurable(streams, options);
+  return relay(streams, streamId, 0, negotiated, options.location(streamId));
+}
+
+/**
+ * Starts a durable stream with no reader yet (a background job: it is read later, if at all); resolves with its id
+ * once its first record exists. An error before that is thrown as its status.
+ */
+export async function startDurable(streams: DurableStreams, options: Omit<DurableOptions, "location">): Promise<string> {
   const streamId = options.streamId ?? newStreamId();
   const job: DurableJob = {
     streamId,
@@ -58,7 +69,7 @@ export async function durableResponse(request: Request, streams: DurableStreams,
   };
   const started = await streams.getByName(streamId).start(job);
   if (!started.ok) throw new HttpError(started.status, started.code, started.message, started.headers);
-  return relay(streams, streamId, 0, negotiated, options.location(streamId));
+  return streamId;
 }
 
 /**
@@ -92,11 +103,16 @@ export async function resumeByLastEventId(request: Request, streams: DurableStre
  */
 export async function readRunning(streams: DurableStreams, streamId: string, framing: Framing, location: string): Promise<Response> {
   try {
-    return await relay(streams, streamId, 0, { framing, contentType: framing.contentType }, location, true);
+    return await readAt(streams, streamId, 0, framing, location, true);
   } catch (error) {
     if (error instanceof HttpError && error.status === 404) return new Response(null, { status: 204 });
     throw error;
   }
+}
+
+/** A durable stream from after record `after`, then live, in `framing` (a protocol's own position, such as a Responses API `starting_after`). */
+export function readAt(streams: DurableStreams, streamId: string, after: number, framing: Framing, location: string, runningOnly = false): Promise<Response> {
+  return relay(streams, streamId, after, { framing, contentType: framing.contentType }, location, runningOnly);
 }
 
 /** Stops a durable stream's producer, tells its readers (error record, code `cancelled`) and deletes its record. */
