@@ -13,12 +13,16 @@ import { chunks } from "./routes/chunks";
 import { chatCompletions, listModels } from "./routes/openaiGateway";
 import { progressive, progressiveProducer } from "./routes/progressive";
 import { proxy } from "./routes/proxy";
+import { responses } from "./routes/responses";
+import { responsesFraming } from "./responses/responsesFraming";
+import { responsesProducer } from "./responses/responsesProducer";
 import { ticker } from "./routes/ticker";
 import { download, upload } from "./routes/upload";
 import { DurableStream } from "./streams/durable/DurableStream";
 import type { Framing } from "./streams/framing";
 
 const ai = aiChat(durable);
+const api = responses(durable);
 const router = AutoRouter({ before: [preflight], catch: errorResponse, finally: [withSecurityHeaders, withCors] });
 
 router
@@ -27,12 +31,16 @@ router
   .get("/api/chunks", chunks)
   .get("/api/progressive", progressive(durable))
 
-  // The model: chat over SSE or JSON Lines (durable with ?resume=1), and an OpenAI-compatible gateway (bearer auth and
-  // rate limit when configured)
+  // The model: chat over SSE or JSON Lines (durable with ?resume=1), and an OpenAI-compatible gateway, chat
+  // completions and the Responses API (background responses durable; bearer auth and rate limit when configured)
   .get("/api/chat", chat(durable))
   .post("/api/chat", chat(durable))
   .post("/v1/chat/completions", chatCompletions)
   .get("/v1/models", listModels)
+  .post("/v1/responses", api.create)
+  .get("/v1/responses/:id", api.retrieve)
+  .post("/v1/responses/:id/cancel", api.cancel)
+  .delete("/v1/responses/:id", api.remove)
 
   // The AI SDK's useChat backend: UI message streams, durable per chat, resumed and stopped by chat id
   .post("/api/ai/chat", ai.post)
@@ -66,10 +74,11 @@ export class StreamObject extends DurableStream<Env> {
     chat: chatProducer,
     progressive: progressiveProducer,
     aiChat: uiChatProducer,
+    responses: responsesProducer,
   };
 
-  // The AI SDK's UI message stream beside SSE and JSON Lines: a chat's answer is read back in it.
+  // Protocols' own framings beside SSE and JSON Lines: a stream is read back in the one it was made in.
   override framings(streamId: string): Framing[] {
-    return [...super.framings(streamId), uiMessageFraming];
+    return [...super.framings(streamId), uiMessageFraming, responsesFraming];
   }
 }

@@ -14,6 +14,8 @@ export interface LLMConfig {
   firstTokenMs: number;
   idleMs: number;
   offlineTokenMs: number;
+  /** How /v1/responses reaches the model: translated to chat completions, or the upstream's own /responses. */
+  responses: "translate" | "native";
 }
 
 /** How long and how big a resumable stream may be. */
@@ -132,7 +134,15 @@ function readLLM(env: Env): LLMConfig {
     firstTokenMs: integerVar(env, "CHAT_FIRST_TOKEN_TIMEOUT_MS", 10, 600_000, 30_000),
     idleMs: integerVar(env, "CHAT_IDLE_TIMEOUT_MS", 10, 600_000, 30_000),
     offlineTokenMs: integerVar(env, "OFFLINE_TOKEN_MS", 0, 10_000, 40),
+    responses: responsesMode(env),
   };
+}
+
+/** OPENAI_RESPONSES: translate (the default) or native; with no API key the offline model answers, in chat form. */
+function responsesMode(env: Env): "translate" | "native" {
+  const mode = env.OPENAI_RESPONSES || "translate";
+  if (mode !== "translate" && mode !== "native") throw badConfig("OPENAI_RESPONSES must be translate or native");
+  return env.OPENAI_API_KEY ? mode : "translate";
 }
 
 /** PROXY_ORIGINS (a JSON object of name → http(s) origin or "self"), PROXY_TIMEOUT_MS and PROXY_FORWARD_CLIENT_IP. */

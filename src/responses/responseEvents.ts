@@ -69,6 +69,7 @@ export function responseEvents(send: (event: Event) => void, response: Response)
     emit({ type: "response.reasoning_summary_text.done", ...base, text: reasoning.text });
     emit({ type: "response.reasoning_summary_part.done", ...base, part });
     reasoning.item.summary = [part];
+    output[reasoning.index] = reasoning.item;
     emit({ type: "response.output_item.done", output_index: reasoning.index, item: reasoning.item });
     reasoning = undefined;
   };
@@ -157,6 +158,8 @@ export function responseEvents(send: (event: Event) => void, response: Response)
         status: cut ? "incomplete" : "completed",
         incomplete_details: cut ? { reason: cut } : null,
         output,
+        // The SDKs' convenience field: the text of every message, joined.
+        output_text: output.flatMap((item) => (item.type === "message" ? item.content : [])).map((part) => (part.type === "output_text" ? part.text : "")).join(""),
         ...(usage ? { usage } : {}),
       } as Response;
       emit(cut ? { type: "response.incomplete", response: final } : { type: "response.completed", response: final });

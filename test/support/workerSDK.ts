@@ -9,7 +9,8 @@ export function workerSDK(vars: Partial<Env>, apiKey = "anything"): OpenAI {
     maxRetries: 0,
     fetch: (input, init) => {
       const request = new Request(input, init);
-      return callWorker(new URL(request.url).pathname, { method: request.method, headers: request.headers, body: request.body }, vars);
+      const url = new URL(request.url);
+      return callWorker(url.pathname + url.search, { method: request.method, headers: request.headers, body: request.body }, vars);
     },
   });
 }

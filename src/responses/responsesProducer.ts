@@ -1,0 +1,52 @@
+import type OpenAI from "openai";
+import { chatRecords } from "../llm/chatRecords";
+import type { ChatParams } from "../llm/chatParams";
+import { modelClient } from "../llm/modelClient";
+import { parseEvent, relaySSE } from "../llm/relaySSE";
+import { streamChat } from "../llm/streamChat";
+import { ToolCalls } from "../llm/ToolCalls";
+import type { LLMConfig } from "../settings";
+import { HttpError } from "../streams/HttpError";
+import type { StreamContext } from "../streams/runProducer";
+import { responseEvents } from "./responseEvents";
+
+type Response = OpenAI.Responses.Response;
+type Event = OpenAI.Responses.ResponseStreamEvent;
+
+/** What a Responses stream needs; structured-cloneable, as a background one crosses to its Durable Object. */
+export type ResponsesInput =
+  | { mode: "translate"; params: ChatParams; config: LLMConfig; response: Response }
+  | { mode: "native"; body: Record<string, unknown>; config: LLMConfig };
+
+const LAST = new Set(["response.completed", "response.incomplete", "response.failed"]);
+
+/**
+ * The producer of `/v1/responses`: its records are the Responses API's events and it returns the finished response.
+ * Translate: the chat relay (tools, reasoning, the offline model), its deltas written as Responses events. Native: the
+ * upstream's own `/responses` stream, relayed event by event with the same watchdogs, numbered afresh.
+ */
+export async function responsesProducer(input: ResponsesInput, { signal, send }: StreamContext): Promise<Response> {
+  const limits = { signal, firstTokenMs: input.config.firstTokenMs, idleMs: input.config.idleMs };
+  const client = modelClient(input.config);
+  if (input.mode === "translate") {
+    const events = responseEvents(send, input.response);
+    const calls = new ToolCalls();
+    const records = chatRecords(events.record, calls);
+    const summary = await streamChat(client, input.params, limits, (delta) => records.delta(delta), calls);
+    records.end();
+    return events.end(summary);
+  }
+  let sequence = 0;
+  let last: Response | undefined;
+  const open = (upstream: AbortSignal) => client.responses.create({ ...input.body, stream: true } as never, { signal: upstream }).asResponse();
+  await relaySSE(open, limits, (data) => {
+    const event = parseEvent<Event>(data);
+    if (event.type === "error") throw new HttpError(502, "upstream_error", "the model provider failed mid-answer");
+    event.sequence_number = sequence++;
+    send(event);
+    if (!LAST.has(event.type)) return event.type === "response.created" || event.type === "response.in_progress" ? "quiet" : "activity";
+    last = (event as OpenAI.Responses.ResponseCompletedEvent).response;
+    return "end";
+  });
+  return last!;
+}

@@ -1,0 +1,164 @@
+import type { IRequest } from "itty-router";
+import type OpenAI from "openai";
+import { readJSON } from "../http/readJSON";
+import { requireToken } from "../http/requireToken";
+import { admitChat, chatBodyLimit } from "../llm/admitChat";
+import { chatParams } from "../llm/chatParams";
+import { modelClient } from "../llm/modelClient";
+import { upstreamError } from "../llm/upstreamError";
+import { responseHistory } from "../responses/responseHistory";
+import { responsesFraming } from "../responses/responsesFraming";
+import { responsesProducer, type ResponsesInput } from "../responses/responsesProducer";
+import { responsesRequest, toChatRequest, type ResponsesRequest } from "../responses/responsesRequest";
+import { settings, type LLMConfig } from "../settings";
+import { durableResponse, readAt, startDurable, type Durable } from "../streams/durable/durableResponse";
+import { checkStreamId, newStreamId } from "../streams/durable/streamId";
+import { HttpError } from "../streams/HttpError";
+import { streamResponse } from "../streams/streamResponse";
+
+type Response_ = OpenAI.Responses.Response;
+const location = (id: string) => `/v1/responses/${id}`;
+// A response's id is its durable stream's: resp_<22 characters>.
+const streamIdOf = (id: string | undefined) => checkResponseId(id).slice("resp_".length);
+
+/**
+ * OpenAI's Responses API, so the openai SDK's `responses.*` and the Agents SDK can use this Worker as their base URL.
+ * Translate mode (the default) answers through the chat relay and keeps background and stored responses in the
+ * durable core; native mode relays the upstream's own `/responses`, which keeps them itself.
+ */
+export function responses(durable: (env: Env) => Durable) {
+  return {
+    /** POST /v1/responses: streamed or not; `background: true` or `store: true` runs it durable and keeps it. */
+    async create(request: IRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
+      const config = await admitChat(request, env);
+      const body = responsesRequest(await readJSON(request, chatBodyLimit(config)));
+      const { streams, limits } = durable(env);
+      const native = config.responses === "native";
+      const history = body.previous_response_id && !native
+        ? responseHistory(await streams.getByName(streamIdOf(body.previous_response_id)).snapshot())
+        : [];
+      // The chat caps apply in both modes: the model allow-list, the token cap, the prompt's size.
+      const params = chatParams(toChatRequest(body, history), config);
+      const streamId = newStreamId();
+      const id = `resp_${streamId}`;
+      const stored = !native && (body.background === true || body.store === true);
+      const response = responseObject(id, body, params.model, stored);
+      const input: ResponsesInput = native
+        ? { mode: "native", body: { ...body, model: params.model, max_output_tokens: params.max_tokens ?? params.max_completion_tokens }, config }
+        : { mode: "translate", params, config, response };
+      const { heartbeatMs } = settings(env);
+      const options = { route: request.route, format: responsesFraming, heartbeatMs };
+      if (stored) {
+        const job = { ...options, limits, producer: "responses", input, streamId };
+        if (body.stream) return durableResponse(request, streams, { ...job, location: () => location(id) });
+        await startDurable(streams, job);
+        return Response.json({ ...response, status: "in_progress" });
+      }
+      if (body.stream) return streamResponse(request, { ...options, ctx }, (context) => responsesProducer(input, context));
+      return Response.json(await responsesProducer(input, { signal: request.signal, send: () => {} }));
+    },
+
+    /** GET /v1/responses/:id: the response as it is now; with `stream=true`, its events after `starting_after`, then live. */
+    async retrieve(request: IRequest, env: Env): Promise<Response> {
+      const config = await guard(request, env);
+      if (config.responses === "native") return relayUpstream(request, config);
+      const { streams } = durable(env);
+      const id = request.params.id!;
+      const url = new URL(request.url);
+      if (url.searchParams.get("stream") === "true") {
+        const raw = url.searchParams.get("starting_after");
+        if (raw !== null && !/^\d{1,9}$/.test(raw)) throw new HttpError(400, "bad_request", "starting_after must be an integer");
+        // Event N is record N + 1: sequence numbers start at 0, a stream's records at 1.
+        return readAt(streams, streamIdOf(id), raw === null ? 0 : Number(raw) + 1, responsesFraming, location(id));
+      }
+      return Response.json(await currentResponse(durable(env), id));
+    },
+
+    /** POST /v1/responses/:id/cancel: stops the model; the response is kept, `cancelled`. */
+    async cancel(request: IRequest, env: Env): Promise<Response> {
+      const config = await guard(request, env);
+      if (config.responses === "native") return relayUpstream(request, config);
+      const id = request.params.id!;
+      await durable(env).streams.getByName(streamIdOf(id)).stop();
+      return Response.json(await currentResponse(durable(env), id));
+    },
+
+    /** DELETE /v1/responses/:id: stops it if running and forgets it. */
+    async remove(request: IRequest, env: Env): Promise<Response> {
+      const config = await guard(request, env);
+      if (config.responses === "native") return relayUpstream(request, config);
+      const id = request.params.id!;
+      if (!(await durable(env).streams.getByName(streamIdOf(id)).cancel())) throw notFound();
+      return Response.json({ id, object: "response.deleted", deleted: true });
+    },
+  };
+}
+
+/** The response object a stream holds: the finished response, or the first event's with the status it has now. */
+async function currentResponse({ streams }: Durable, id: string): Promise<Response_> {
+  const snapshot = await streams.getByName(streamIdOf(id)).snapshot();
+  if (!snapshot || (snapshot.input as ResponsesInput | null)?.mode !== "translate") throw notFound();
+  if (snapshot.end?.kind === "done") return snapshot.end.value as Response_;
+  const started = (snapshot.first as { response?: Response_ } | undefined)?.response ?? (snapshot.input as { response: Response_ }).response;
+  if (!snapshot.end) return started;
+  const { code, message } = snapshot.end.value as { code: string; message: string };
+  if (code === "cancelled") return { ...started, status: "cancelled" };
+  return { ...started, status: "failed", error: { code: code as OpenAI.Responses.ResponseError["code"], message } };
+}
+
+/** The routes after POST: the API token when set, and the model settings (for native mode's relay). */
+async function guard(request: Request, env: Env): Promise<LLMConfig> {
+  await requireToken(request, env);
+  return settings(env).llm;
+}
+
+/** Native mode: the upstream keeps its responses; GET, cancel and DELETE go to it with the Worker's key. */
+async function relayUpstream(request: IRequest, config: LLMConfig): Promise<Response> {
+  const path = new URL(request.url).pathname.slice("/v1".length) + new URL(request.url).search;
+  try {
+    const upstream = await modelClient(config).request({ method: request.method.toLowerCase() as "get", path, stream: true }).asResponse();
+    return new Response(upstream.body, { status: upstream.status, headers: { "content-type": upstream.headers.get("content-type") ?? "application/json" } });
+  } catch (error) {
+    throw upstreamError(error);
+  }
+}
+
+/** The response object at the start: OpenAI's fields, from the request. */
+function responseObject(id: string, body: ResponsesRequest, model: string, stored: boolean): Response_ {
+  return {
+    id,
+    object: "response",
+    created_at: Math.floor(Date.now() / 1000),
+    status: "in_progress",
+    background: body.background ?? false,
+    error: null,
+    incomplete_details: null,
+    instructions: body.instructions ?? null,
+    max_output_tokens: body.max_output_tokens ?? null,
+    metadata: body.metadata ?? {},
+    model,
+    output: [],
+    parallel_tool_calls: body.parallel_tool_calls ?? true,
+    previous_response_id: body.previous_response_id ?? null,
+    reasoning: { effort: body.reasoning?.effort ?? null, summary: null },
+    store: stored,
+    temperature: body.temperature ?? 1,
+    text: { format: body.text?.format ?? { type: "text" } },
+    tool_choice: body.tool_choice ?? "auto",
+    tools: (body.tools ?? []).map((tool) => ({ ...tool, strict: tool.strict ?? null, parameters: tool.parameters ?? null })),
+    top_p: body.top_p ?? 1,
+    truncation: "disabled",
+    usage: undefined,
+    user: body.user,
+  } as unknown as Response_;
+}
+
+function checkResponseId(id: string | undefined): string {
+  if (!id?.startsWith("resp_")) throw notFound();
+  checkStreamId(id.slice("resp_".length));
+  return id;
+}
+
+function notFound(): HttpError {
+  return new HttpError(404, "not_found", "no such response: it was never stored here, was deleted, or has expired");
+}

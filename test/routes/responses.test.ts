@@ -1,0 +1,194 @@
+import { APIError } from "openai";
+import type { ResponseStreamEvent } from "openai/resources/responses/responses";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { answer } from "../../src/llm/offlineModel";
+import { callWorker, postJSON, upstream, upstreamRequests } from "../support/callWorker";
+import { fakeToolArguments, weatherTool } from "../support/fakeToolCall";
+import { workerSDK } from "../support/workerSDK";
+
+beforeEach(() => {
+  vi.spyOn(console, "log").mockImplementation(() => {});
+  vi.spyOn(console, "error").mockImplementation(() => {});
+});
+afterEach(() => vi.restoreAllMocks());
+
+const offline = { OPENAI_API_KEY: "", OFFLINE_TOKEN_MS: "0" };
+const model = "gpt-4o-mini";
+const tool = { type: "function" as const, name: "get_weather", description: "The weather", parameters: weatherTool.function.parameters, strict: true };
+
+async function events(stream: AsyncIterable<ResponseStreamEvent>): Promise<ResponseStreamEvent[]> {
+  const all: ResponseStreamEvent[] = [];
+  for await (const event of stream) all.push(event);
+  return all;
+}
+
+describe("/v1/responses through the openai SDK (translate mode)", () => {
+  it("streams text as OpenAI's events, numbered from 0, ending with response.completed", async () => {
+    const all = await events(await workerSDK(offline).responses.create({ model, input: "hello", stream: true }));
+    expect(all.map((e) => e.sequence_number)).toEqual(all.map((_, i) => i));
+    expect(all.slice(0, 4).map((e) => e.type)).toEqual(["response.created", "response.in_progress", "response.output_item.added", "response.content_part.added"]);
+    expect(all.slice(-4).map((e) => e.type)).toEqual(["response.output_text.done", "response.content_part.done", "response.output_item.done", "response.completed"]);
+    const text = all.flatMap((e) => (e.type === "response.output_text.delta" ? [e.delta] : [])).join("");
+    expect(text).toBe(answer("hello").join(""));
+  });
+
+  it("gives responses.stream()'s finalResponse() the same output as the non-streaming answer", async () => {
+    const streamed = await workerSDK(offline).responses.stream({ model, input: "same answer", instructions: "Be brief." }).finalResponse();
+    const whole = await workerSDK(offline).responses.create({ model, input: "same answer", instructions: "Be brief." });
+    expect(streamed.output_text).toBe(answer("same answer").join(""));
+    expect(whole.output_text).toBe(streamed.output_text);
+    expect(whole.output.map((i) => i.type)).toEqual(streamed.output.map((i) => i.type));
+    expect(whole).toMatchObject({ status: "completed", usage: { output_tokens: answer("same answer").length } });
+  });
+
+  it("streams reasoning as a reasoning item's summary before the message", async () => {
+    const final = await workerSDK(offline).responses.stream({ model, input: "hi", reasoning: { effort: "low" } }).finalResponse();
+    expect(final.output.map((i) => i.type)).toEqual(["reasoning", "message"]);
+    const reasoning = final.output[0]!;
+    expect(reasoning.type === "reasoning" && reasoning.summary[0]!.text).toMatch(/^Thinking about "hi"/);
+  });
+
+  it("streams a function call's arguments, and takes its output back for the answer", async () => {
+    const sdk = workerSDK(offline);
+    const first = await sdk.responses.stream({ model, input: "Weather in Oslo", tools: [tool] }).finalResponse();
+    const call = first.output.find((i) => i.type === "function_call")!;
+    expect(call).toMatchObject({ type: "function_call", name: "get_weather", status: "completed" });
+    expect(JSON.parse(call.type === "function_call" ? call.arguments : "")).toEqual({ city: "Oslo", days: 1, note: "Oslo" });
+    const callId = call.type === "function_call" ? call.call_id : "";
+    const second = await sdk.responses.create({
+      model,
+      tools: [tool],
+      input: [
+        { role: "user", content: "Weather in Oslo" },
+        { type: "function_call", call_id: callId, name: "get_weather", arguments: call.type === "function_call" ? call.arguments : "" },
+        { type: "function_call_output", call_id: callId, output: '{"temp":21}' },
+      ],
+    });
+    expect(second.output_text).toBe('The tool get_weather returned {"temp":21}, so that is the answer.');
+  });
+
+  it("relays an upstream's tool call from its fragments, and the refusal of another", async () => {
+    const all = await events(await workerSDK(upstream("tools-1-6")).responses.create({ model, input: "x", tools: [tool], stream: true }));
+    const done = all.find((e) => e.type === "response.function_call_arguments.done");
+    expect(done).toMatchObject({ arguments: fakeToolArguments(6).join("") });
+    expect(all.filter((e) => e.type === "response.function_call_arguments.delta")).toHaveLength(6);
+    const refused = await workerSDK(upstream("refusal-1-2")).responses.create({ model, input: "x" });
+    expect(refused.output[0]).toMatchObject({ type: "message", content: [{ type: "refusal", refusal: "no1 no2 " }] });
+  });
+
+  it("ends a response cut by its token cap as response.incomplete", async () => {
+    const all = await events(await workerSDK(offline).responses.create({ model, input: "hi", max_output_tokens: 3, stream: true }));
+    expect(all.at(-1)).toMatchObject({ type: "response.incomplete", response: { status: "incomplete", incomplete_details: { reason: "max_output_tokens" } } });
+  });
+});
+
+describe("/v1/responses faults, as the chat relay's", () => {
+  it.each([
+    ["401", 502, "upstream_auth"],
+    ["429", 429, "upstream_rate_limited"],
+    ["500", 503, "upstream_unavailable"],
+    ["stall", 504, "upstream_timeout"],
+  ])("answers upstream %s before the first event with status %i", async (mode, status, code) => {
+    const error = await workerSDK(upstream(mode)).responses.create({ model, input: "x", stream: true }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(APIError);
+    expect(error).toMatchObject({ status, error: { code } });
+  });
+
+  it.each([
+    ["midstream-1", "upstream_error"],
+    ["malformed-1", "upstream_malformed"],
+    ["nodone-1-3", "upstream_cut"],
+    ["stallmid-1", "upstream_timeout"],
+  ])("ends %s after the first event with the error event, never response.completed", async (mode, code) => {
+    const seen: string[] = [];
+    const stream = await workerSDK(upstream(mode)).responses.create({ model, input: "x", stream: true });
+    const error = await (async () => {
+      for await (const event of stream) seen.push(event.type);
+    })().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(APIError);
+    expect((error as APIError).error).toMatchObject({ type: "error", code });
+    expect(seen).not.toContain("response.completed");
+    expect(seen[0]).toBe("response.created");
+  });
+
+  it.each([
+    ["an input item of an unknown type", { input: [{ type: "web_search_call" }] }, /^input/],
+    ["a tool that is not a function", { input: "x", tools: [{ type: "web_search" }] }, /^tools\[0\]\.type/],
+    ["an image URL that is not http(s)", { input: [{ role: "user", content: [{ type: "input_image", image_url: "file:///x" }] }] }, /image_url: must be/],
+    ["a reasoning effort off the list", { input: "x", reasoning: { effort: "max" } }, /^reasoning\.effort/],
+    ["max_output_tokens over the cap", { input: "x", max_output_tokens: 1_000_000 }, /max_tokens must be/],
+  ])("refuses %s with a 400 naming the field", async (_, body, message) => {
+    const error = await workerSDK(offline).responses.create({ model, ...body } as never).catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 400, error: { message: expect.stringMatching(message) } });
+  });
+
+  it("counts the whole input toward the prompt cap: 413", async () => {
+    const response = await callWorker("/v1/responses", postJSON({ model, input: "x".repeat(2000) }), { ...offline, CHAT_MAX_PROMPT_CHARS: "1000" });
+    expect(response.status).toBe(413);
+  });
+});
+
+describe("background responses", () => {
+  const slow = { OPENAI_API_KEY: "", OFFLINE_TOKEN_MS: "15" };
+
+  it("resumes with retrieve(id, { stream: true, starting_after }): every event once, in order", async () => {
+    const sdk = workerSDK(slow);
+    const stream = await sdk.responses.create({ model, input: "run in the background", background: true, stream: true });
+    const seen: ResponseStreamEvent[] = [];
+    for await (const event of stream) {
+      seen.push(event);
+      if (seen.length === 8) break; // the connection drops; the response goes on
+    }
+    const id = (seen[0] as { response: { id: string } }).response.id;
+    const rest = await events(await sdk.responses.retrieve(id, { stream: true, starting_after: seen.at(-1)!.sequence_number }));
+    const all = [...seen, ...rest];
+    expect(all.map((e) => e.sequence_number)).toEqual(all.map((_, i) => i));
+    expect(all.at(-1)!.type).toBe("response.completed");
+    expect(all.flatMap((e) => (e.type === "response.output_text.delta" ? [e.delta] : [])).join("")).toBe(answer("run in the background").join(""));
+    expect(await sdk.responses.retrieve(id)).toMatchObject({ id, status: "completed", output_text: answer("run in the background").join("") });
+  });
+
+  it("answers background: true without stream at once, in_progress, and runs on with no reader", async () => {
+    const sdk = workerSDK(slow);
+    const started = await sdk.responses.create({ model, input: "nobody reads", background: true });
+    expect(started).toMatchObject({ status: "in_progress", background: true });
+    await vi.waitFor(async () => expect((await sdk.responses.retrieve(started.id)).status).toBe("completed"), { timeout: 5000, interval: 50 });
+  });
+
+  it("cancels: the upstream's socket closes within a second and the response stays, cancelled", async () => {
+    const q = `cancel me ${Date.now()}`;
+    const sdk = workerSDK(upstream("ok-50-100"));
+    const started = await sdk.responses.create({ model, input: q, background: true });
+    const stoppedAt = Date.now();
+    const cancelled = await sdk.responses.cancel(started.id);
+    expect(cancelled.status).toBe("cancelled");
+    const seen = await vi.waitFor(async () => {
+      const request = (await upstreamRequests()).find((r) => JSON.stringify(r.body).includes(q))!;
+      expect(request.abortedAt).not.toBeNull();
+      return request;
+    });
+    expect(seen.abortedAt! - stoppedAt).toBeLessThan(1000);
+    expect((await sdk.responses.retrieve(started.id)).status).toBe("cancelled");
+  });
+
+  it("continues a stored response with previous_response_id, and forgets it on DELETE", async () => {
+    const sdk = workerSDK(offline);
+    const first = await sdk.responses.create({ model, input: "Weather in Oslo", tools: [tool], store: true });
+    await vi.waitFor(async () => expect((await sdk.responses.retrieve(first.id)).status).toBe("completed"));
+    const call = (await sdk.responses.retrieve(first.id)).output.find((i) => i.type === "function_call")!;
+    const next = await sdk.responses.create({
+      model,
+      tools: [tool],
+      previous_response_id: first.id,
+      input: [{ type: "function_call_output", call_id: call.type === "function_call" ? call.call_id : "", output: '{"temp":3}' }],
+    });
+    expect(next.output_text).toBe('The tool get_weather returned {"temp":3}, so that is the answer.');
+    await sdk.responses.delete(first.id);
+    await expect(sdk.responses.retrieve(first.id)).rejects.toMatchObject({ status: 404 });
+  });
+
+  it("refuses previous_response_id for a response it never stored", async () => {
+    const error = await workerSDK(offline).responses.create({ model, input: "x", previous_response_id: "resp_AAAAAAAAAAAAAAAAAAAAAA" }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 400, error: { message: expect.stringMatching(/^previous_response_id/) } });
+  });
+});
