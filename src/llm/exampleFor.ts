@@ -51,8 +51,9 @@ export function exampleFor(schema: unknown, word: string): unknown {
     }
     case "integer":
     case "number": {
-      const low = s.minimum ?? (s.exclusiveMinimum !== undefined ? Math.floor(s.exclusiveMinimum) + 1 : 1);
-      return Math.min(low, s.maximum ?? Infinity);
+      // 1 when the bounds allow it (zod's int() bounds are ±2^53), else the nearest bound.
+      const low = s.minimum ?? (s.exclusiveMinimum !== undefined ? Math.floor(s.exclusiveMinimum) + 1 : -Infinity);
+      return Math.min(Math.max(1, low), s.maximum ?? Infinity);
     }
     case "boolean":
       return true;

@@ -30,7 +30,9 @@ export interface FakeOpenAI {
  * malformed (bad JSON after 2 tokens), nodone (ends without `data: [DONE]`), stall (never answers),
  * stallmid (2 tokens, then silence), keepalive (SSE comments every 50 ms and never a token), wide (tokens of
  * three-byte characters: `漢字漢字<n> `); and the shapes of `script`: tools, parallel, cuttool, noindex, emptytools,
- * numcontent, comments, reasoning, reasoningcontent, refusal, logprobs, finish_<reason>.
+ * numcontent, comments, reasoning, reasoningcontent, refusal, logprobs, finish_<reason>; agent (a tool call, then text
+ * once the request carries the tool's result). `POST …/responses` answers in the Responses API's events
+ * (`responsesScript`).
  * `GET /_requests` returns what it saw.
  */
 export async function startFakeOpenAI(): Promise<FakeOpenAI> {
@@ -56,7 +58,7 @@ async function answer(req: IncomingMessage, res: ServerResponse, requests: SeenR
   const [, spec = "", rest = ""] = /^\/([^/]+)\/v1\/(.*)$/.exec(req.url ?? "") ?? [];
   const [mode = "ok", pace = "5", count = "5"] = spec.split("-");
   const paceMs = Number(pace);
-  let body: { model?: string; stream?: boolean; max_tokens?: number; tools?: unknown[] } = {};
+  let body: { model?: string; stream?: boolean; max_tokens?: number; max_output_tokens?: number; tools?: unknown[] } = {};
   try {
     body = JSON.parse(await text(req));
   } catch {
@@ -75,7 +77,7 @@ async function answer(req: IncomingMessage, res: ServerResponse, requests: SeenR
     if (!res.writableFinished) seen.abortedAt = Date.now();
   });
 
-  if (rest !== "chat/completions") return error(res, 404, "not found");
+  if (rest !== "chat/completions" && rest !== "responses") return error(res, 404, "not found");
   if (mode === "stall") return; // headers never come
   const status = Number(mode);
   if (status === 429) res.setHeader("retry-after", "7");
@@ -98,9 +100,13 @@ async function answer(req: IncomingMessage, res: ServerResponse, requests: SeenR
     const timer = setInterval(() => res.write(": keepalive\n\n"), 50);
     return void res.on("close", () => clearInterval(timer));
   }
-  const tokens = mode === "stamp" && body.max_tokens ? body.max_tokens : Number(count);
+  const tokens = mode === "stamp" && (body.max_tokens || body.max_output_tokens) ? (body.max_tokens || body.max_output_tokens)! : Number(count);
+  // An agent's turn: a tool call, then text once the request carries the tool's result.
+  const agentMode = mode === "agent" ? (JSON.stringify(body).includes('"role":"tool"') || JSON.stringify(body).includes("function_call_output") ? "ok" : "tools") : mode;
   // The benchmark's tool-call stream: stamps as argument fragments when the request carries tools.
-  const frames = script(mode === "stamp" && body.tools ? "stamptools" : mode, tokens, chunk);
+  const frames = rest === "responses"
+    ? responsesScript(agentMode, tokens, body.model ?? "fake")
+    : script(mode === "stamp" && body.tools ? "stamptools" : agentMode, tokens, chunk);
   for (let n = 0; n < frames.length; n++) {
     // The role and first token at once, then one frame per pace; the end right after the last.
     if (n > 1 && n < frames.length - 1) await new Promise((resolve) => setTimeout(resolve, paceMs));
@@ -165,6 +171,54 @@ function script(mode: string, tokens: number, chunk: Chunk): Frame[] {
   };
   if (broken[mode]) return [role, content(1), content(2), ...broken[mode]];
   return [role, ...range(tokens).map(content), ...end("stop")];
+}
+
+/**
+ * The native Responses API stream (`POST …/responses`): text (modes ok, stamp, nodone, which ends before its last
+ * event) or a function call in fragments (tools), each event numbered, as OpenAI sends them.
+ */
+function responsesScript(mode: string, tokens: number, model: string): Frame[] {
+  let sequence = 0;
+  const event = (value: Record<string, unknown>) => () => `event: ${value.type}\ndata: ${JSON.stringify({ ...value, sequence_number: sequence++ })}\n\n`;
+  const response = (status: string, output: unknown[] = []) => ({ id: "resp_fake", object: "response", created_at: 0, status, model, output, usage: { input_tokens: 1, output_tokens: tokens, total_tokens: tokens + 1 } });
+  const start = [event({ type: "response.created", response: response("in_progress") }), event({ type: "response.in_progress", response: response("in_progress") })];
+  const range = Array.from({ length: tokens }, (_, i) => i + 1);
+  if (mode === "tools") {
+    const pieces = fakeToolArguments(tokens);
+    const item = { id: "fc_1", type: "function_call", status: "in_progress", call_id: "call_0", name: "get_weather", arguments: "" };
+    const done = { ...item, status: "completed", arguments: pieces.join("") };
+    return [
+      ...start,
+      event({ type: "response.output_item.added", output_index: 0, item }),
+      ...pieces.map((delta) => event({ type: "response.function_call_arguments.delta", item_id: "fc_1", output_index: 0, delta })),
+      event({ type: "response.function_call_arguments.done", item_id: "fc_1", output_index: 0, arguments: done.arguments }),
+      event({ type: "response.output_item.done", output_index: 0, item: done }),
+      event({ type: "response.completed", response: response("completed", [done]) }),
+    ];
+  }
+  const stamp = () => `${(performance.timeOrigin + performance.now()).toFixed(3)} `;
+  const texts = range.map((n) => (mode === "stamp" ? stamp : () => `t${n} `));
+  const ids = { item_id: "msg_1", output_index: 0, content_index: 0 };
+  const item = { id: "msg_1", type: "message", status: "in_progress", role: "assistant", content: [] };
+  const text = () => (mode === "stamp" ? "" : range.map((n) => `t${n} `).join(""));
+  const done = () => ({ ...item, status: "completed", content: [{ type: "output_text", text: text(), annotations: [] }] });
+  const frames: Frame[] = [
+    ...start,
+    event({ type: "response.output_item.added", output_index: 0, item }),
+    event({ type: "response.content_part.added", ...ids, part: { type: "output_text", text: "", annotations: [] } }),
+    ...texts.map((delta) => () => event({ type: "response.output_text.delta", ...ids, delta: delta(), logprobs: [] })()),
+  ];
+  if (mode === "nodone") return [...frames, CUT];
+  return [
+    ...frames,
+    () =>
+      [
+        event({ type: "response.output_text.done", ...ids, text: text(), logprobs: [] }),
+        event({ type: "response.content_part.done", ...ids, part: { type: "output_text", text: text(), annotations: [] } }),
+        event({ type: "response.output_item.done", output_index: 0, item: done() }),
+        event({ type: "response.completed", response: response("completed", [done()]) }),
+      ].map((frame) => frame()).join(""),
+  ];
 }
 
 function error(res: ServerResponse, status: number, message: string) {

@@ -93,6 +93,8 @@ describe("exampleFor", () => {
   it.each([
     [{ type: "object", properties: { a: { type: "string" }, b: { type: "number", minimum: 5 } } }, { a: "w", b: 5 }],
     [{ type: "array", items: { type: "boolean" }, minItems: 2 }, [true, true]],
+    [{ type: "integer", minimum: -9007199254740991, maximum: 9007199254740991 }, 1],
+    [{ type: "number", maximum: -3 }, -3],
     [{ type: "string", enum: ["x", "y"] }, "x"],
     [{ const: 3 }, 3],
     [{ anyOf: [{ type: "integer", exclusiveMinimum: 0 }, { type: "null" }] }, 1],

@@ -192,3 +192,37 @@ describe("background responses", () => {
     expect(error).toMatchObject({ status: 400, error: { message: expect.stringMatching(/^previous_response_id/) } });
   });
 });
+
+describe("/v1/responses in native mode: the upstream's own /responses, relayed", () => {
+  const native = (mode: string) => ({ ...upstream(mode), OPENAI_RESPONSES: "native" });
+
+  it("relays the upstream's events, numbered afresh from 0, to its response.completed", async () => {
+    const all = await events(await workerSDK(native("ok-1-3")).responses.create({ model, input: "x", stream: true }));
+    expect(all.map((e) => e.sequence_number)).toEqual(all.map((_, i) => i));
+    expect(all.at(-1)).toMatchObject({ type: "response.completed", response: { id: "resp_fake" } });
+    expect(all.flatMap((e) => (e.type === "response.output_text.delta" ? [e.delta] : [])).join("")).toBe("t1 t2 t3 ");
+    const seen = (await upstreamRequests()).at(-1)!;
+    expect(seen.path).toMatch(/\/responses$/);
+    expect(seen.body).toMatchObject({ model, input: "x", stream: true, max_output_tokens: 1024 });
+  });
+
+  it("relays a function call, and answers stream: false with the upstream's response", async () => {
+    const final = await workerSDK(native("tools-1-4")).responses.stream({ model, input: "x", tools: [tool] }).finalResponse();
+    expect(final.output[0]).toMatchObject({ type: "function_call", arguments: fakeToolArguments(4).join("") });
+    const whole = await workerSDK(native("ok-1-2")).responses.create({ model, input: "x" });
+    expect(whole).toMatchObject({ id: "resp_fake", status: "completed" });
+  });
+
+  it("ends an upstream stream cut before its last event with the error event", async () => {
+    const stream = await workerSDK(native("nodone-1-3")).responses.create({ model, input: "x", stream: true });
+    const error = await events(stream).catch((e: unknown) => e);
+    expect((error as APIError).error).toMatchObject({ type: "error", code: "upstream_cut" });
+  });
+
+  it("still applies the chat caps before anything reaches the upstream", async () => {
+    const before = (await upstreamRequests()).length;
+    const error = await workerSDK(native("ok")).responses.create({ model: "gpt-huge", input: "x" }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 400, error: { code: "model_not_allowed" } });
+    expect((await upstreamRequests()).length).toBe(before);
+  });
+});
