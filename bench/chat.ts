@@ -43,7 +43,7 @@ async function streamOnce(target: Target, tokens: number, client: number, tool =
   let ended = false;
   for await (const event of parseSSE(readLines(response.body!))) {
     const received = now();
-    if (event.event === "done" || event.data === "[DONE]") ended = true;
+    if (event.event === "done" || event.data === "[DONE]" || event.event === "response.completed") ended = true;
     else if (event.event === "error") throw new Error(`${target.name}: error event ${event.data}`);
     else for (const token of target.tokens(event.data, event.event)) latencies.push(received - Number(token));
   }
@@ -162,7 +162,42 @@ async function main() {
   );
   console.log("(wall and token p99 from the short run; CPU is whole workerd processes, so only ratios carry over)");
 
-  // 3. The relays alone: the upstream in memory (each delta its own chunk), both in the peer's workerd. What the
+  // 3. The two OpenAI APIs on this Worker, same answers: /v1/chat/completions against /v1/responses (translate mode),
+  // CPU per token from short and long runs at the same concurrency.
+  const gateway = (path: string, body: (tokens: number) => object, tokens: (data: string, event: string) => string[]): Target => ({
+    name: path,
+    request: (count, id) =>
+      fetch(new URL(path, ours.url), {
+        method: "POST",
+        headers: { "content-type": "application/json", "cf-connecting-ip": `10.${id >> 16}.${(id >> 8) & 255}.${id & 255}` },
+        body: JSON.stringify(body(count)),
+      }),
+    tokens,
+  });
+  const apis = [
+    gateway("/v1/chat/completions", (n) => ({ model: "gpt-4o-mini", messages: [{ role: "user", content: "bench" }], stream: true, max_tokens: n }), targets.direct!.tokens),
+    gateway("/v1/responses", (n) => ({ model: "gpt-4o-mini", input: "bench", stream: true, max_output_tokens: n }), (data, event) =>
+      event === "response.output_text.delta" ? [(JSON.parse(data) as { delta: string }).delta] : []),
+  ];
+  const apiCpu: Record<string, number> = {};
+  const oursPids = workerdPids(ours.child.pid!);
+  for (const target of apis) {
+    const cpuFor = async (tokens: number) => {
+      const before = cpuSeconds(oursPids);
+      const results = await Promise.allSettled(Array.from({ length: STREAMS }, () => streamOnce(target, tokens, ++client)));
+      const failed = results.filter((r) => r.status === "rejected");
+      if (failed.length > 0) console.log(`  ${target.name}: ${failed.length} failed, first: ${(failed[0] as PromiseRejectedResult).reason}`);
+      return cpuSeconds(oursPids) - before;
+    };
+    const short = await cpuFor(SHORT);
+    const long = await cpuFor(LONG);
+    apiCpu[target.name] = round(((long - short) / (STREAMS * (LONG - SHORT))) * 1e6, 1);
+  }
+  const [completions, responsesApi] = [apiCpu["/v1/chat/completions"]!, apiCpu["/v1/responses"]!];
+  console.log(`\nOpenAI APIs on this Worker, ${STREAMS} concurrent, CPU ms per 1000 tokens: /v1/chat/completions ${completions}, ` +
+    `/v1/responses ${responsesApi} (${round(responsesApi / completions)}×)`);
+
+  // 4. The relays alone: the upstream in memory (each delta its own chunk), both in the peer's workerd. What the
   // network plumbing costs both is left out, so this is the relay code's own cost per delta: 500 answers of 200 text
   // deltas, then 500 tool calls of 200 argument fragments.
   const memory: Record<string, number> = {};
@@ -191,7 +226,7 @@ async function main() {
 
   mkdirSync("bench/results", { recursive: true });
   const file = "bench/results/chat.json";
-  writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), streams: STREAMS, paceMs: PACE_MS, latency, added: { [ours.name]: added(ours.name), [peer.name]: added(peer.name), [`${ours.name} tool`]: added(ours.name, " tool"), [`${peer.name} tool`]: added(peer.name, " tool") }, load, relayAloneCpuMsPer1000Deltas: memory }, null, 2));
+  writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), streams: STREAMS, paceMs: PACE_MS, latency, added: { [ours.name]: added(ours.name), [peer.name]: added(peer.name), [`${ours.name} tool`]: added(ours.name, " tool"), [`${peer.name} tool`]: added(peer.name, " tool") }, load, openaiApisCpuMsPer1000Tokens: apiCpu, relayAloneCpuMsPer1000Deltas: memory }, null, 2));
   console.log(`\nwritten to ${file}`);
 
   ours.child.kill();
