@@ -1,13 +1,13 @@
 import type { UIMessageChunk } from "ai";
 import type { Framing } from "../streams/framing";
 import { stringifyLine } from "../streams/jsonl";
-import { encodeSSE } from "../streams/sse";
+import { encodeSSE, encodeSSEJSON } from "../streams/sse";
 import type { UISummary } from "./uiChatProducer";
 
 /** The header the AI SDK's UI message stream responses carry. */
 export const UI_STREAM_HEADER = ["x-vercel-ai-ui-message-stream", "v1"] as const;
 
-const chunk = (value: UIMessageChunk) => encodeSSE({ data: stringifyLine(value) });
+const chunk = (value: UIMessageChunk) => encodeSSEJSON(stringifyLine(value));
 const DONE = encodeSSE({ data: "[DONE]" });
 
 /**
@@ -20,7 +20,7 @@ export const uiMessageFraming: Framing = {
   contentType: "text/event-stream",
   accepts: [],
   fixed: true,
-  record: (value) => encodeSSE({ data: stringifyLine(value) }),
+  record: (value) => encodeSSEJSON(stringifyLine(value)),
   end: (summary) => {
     const { finishReason, usage } = summary as UISummary;
     return chunk({ type: "finish", finishReason, messageMetadata: { finishReason, usage } }) + DONE;

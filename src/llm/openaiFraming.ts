@@ -1,6 +1,6 @@
 import { stringifyLine } from "../streams/jsonl";
 import type { Framing } from "../streams/framing";
-import { encodeSSE } from "../streams/sse";
+import { encodeSSE, encodeSSEJSON } from "../streams/sse";
 
 /**
  * OpenAI's own SSE framing, for the OpenAI-compatible gateway: `data: {chunk}` per record, `data: [DONE]` at the end,
@@ -11,7 +11,7 @@ export const openaiFraming: Framing = {
   contentType: "text/event-stream",
   accepts: [],
   fixed: true,
-  record: (value) => encodeSSE({ data: stringifyLine(value) }),
+  record: (value) => encodeSSEJSON(stringifyLine(value)),
   end: () => encodeSSE({ data: "[DONE]" }),
   error: (error) => encodeSSE({ data: stringifyLine({ error: { ...error, type: "server_error" } }) }),
   ping: encodeSSE({ comment: "ping" }),

@@ -7,6 +7,9 @@ type Event = OpenAI.Responses.ResponseStreamEvent;
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 type Item = Response["output"][number];
 
+// Shared by every delta event: chat's deltas carry no logprobs for these events, and JSON writes it as [].
+const NO_LOGPROBS = Object.freeze([]) as unknown as [];
+
 /**
  * Turns chat records into the Responses API's stream events, as OpenAI sends them: `response.created` and
  * `response.in_progress` with the model's first delta (so a model that fails before it is still a status); each output
@@ -74,6 +77,14 @@ export function responseEvents(send: (event: Event) => void, response: Response)
     reasoning = undefined;
   };
   const write = (kind: "output_text" | "refusal", delta: string) => {
+    const open = message?.part;
+    // The hot path: the next delta of the part being written, one event built in one literal.
+    if (open?.kind === "output_text" && kind === "output_text") {
+      open.text += delta;
+      const { id: item_id } = message!.item;
+      send({ type: "response.output_text.delta", item_id, output_index: message!.index, content_index: open.index, delta, logprobs: NO_LOGPROBS, sequence_number: sequence++ });
+      return;
+    }
     begin();
     closeReasoning();
     if (!message) {
@@ -89,7 +100,7 @@ export function responseEvents(send: (event: Event) => void, response: Response)
     }
     message.part.text += delta;
     const base = { item_id: message.item.id, output_index: message.index, content_index: message.part.index, delta };
-    emit(kind === "output_text" ? { type: "response.output_text.delta", ...base, logprobs: [] } : { type: "response.refusal.delta", ...base });
+    emit(kind === "output_text" ? { type: "response.output_text.delta", ...base, logprobs: NO_LOGPROBS } : { type: "response.refusal.delta", ...base });
   };
 
   return {
@@ -128,7 +139,7 @@ export function responseEvents(send: (event: Event) => void, response: Response)
         case "tool-call-delta": {
           const call = calls.get(record.data.index)!;
           call.item.arguments += record.data.arguments;
-          return emit({ type: "response.function_call_arguments.delta", item_id: call.item.id!, output_index: call.index, delta: record.data.arguments });
+          return send({ type: "response.function_call_arguments.delta", item_id: call.item.id!, output_index: call.index, delta: record.data.arguments, sequence_number: sequence++ });
         }
         case "tool-call": {
           const call = calls.get(record.data.index)!;

@@ -1,6 +1,6 @@
 import type { Framing } from "../streams/framing";
 import { stringifyLine } from "../streams/jsonl";
-import { encodeSSE } from "../streams/sse";
+import { encodeSSE, encodeSSEJSON } from "../streams/sse";
 
 /**
  * The Responses API's stream: each record an event named by its `type` (`event: response.output_text.delta`), the
@@ -12,7 +12,7 @@ export const responsesFraming: Framing = {
   contentType: "text/event-stream",
   accepts: [],
   fixed: true,
-  record: (value) => encodeSSE({ event: (value as { type: string }).type, data: stringifyLine(value) }),
+  record: (value) => encodeSSEJSON(stringifyLine(value), (value as { type: string }).type),
   end: () => "",
   error: (error, seq) =>
     encodeSSE({ event: "error", data: stringifyLine({ type: "error", code: error.code, message: error.message, param: null, sequence_number: seq - 1 }) }),

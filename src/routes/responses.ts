@@ -34,9 +34,7 @@ export function responses(durable: (env: Env) => Durable) {
       const body = responsesRequest(await readJSON(request, chatBodyLimit(config)));
       const { streams, limits } = durable(env);
       const native = config.responses === "native";
-      const history = body.previous_response_id && !native
-        ? responseHistory(await streams.getByName(streamIdOf(body.previous_response_id)).snapshot())
-        : [];
+      const history = body.previous_response_id && !native ? responseHistory(await storedSnapshot(streams, body.previous_response_id)) : [];
       // The chat caps apply in both modes: the model allow-list, the token cap, the prompt's size.
       const params = chatParams(toChatRequest(body, history), config);
       const streamId = newStreamId();
@@ -50,9 +48,15 @@ export function responses(durable: (env: Env) => Durable) {
       const options = { route: request.route, format: responsesFraming, heartbeatMs };
       if (stored) {
         const job = { ...options, limits, producer: "responses", input, streamId };
-        if (body.stream) return durableResponse(request, streams, { ...job, location: () => location(id) });
-        await startDurable(streams, job);
-        return Response.json({ ...response, status: "in_progress" });
+        if (body.background && !body.stream) {
+          await startDurable(streams, job);
+          return Response.json({ ...response, status: "in_progress" });
+        }
+        const reading = await durableResponse(request, streams, { ...job, location: () => location(id) });
+        if (body.stream) return reading;
+        // store: true, not streamed: the answer when it is done, as OpenAI gives it; it is kept all the same.
+        await reading.body?.pipeTo(new WritableStream());
+        return Response.json(await currentResponse(durable(env), id));
       }
       if (body.stream) return streamResponse(request, { ...options, ctx }, (context) => responsesProducer(input, context));
       return Response.json(await responsesProducer(input, { signal: request.signal, send: () => {} }));
@@ -104,6 +108,12 @@ async function currentResponse({ streams }: Durable, id: string): Promise<Respon
   const { code, message } = snapshot.end.value as { code: string; message: string };
   if (code === "cancelled") return { ...started, status: "cancelled" };
   return { ...started, status: "failed", error: { code: code as OpenAI.Responses.ResponseError["code"], message } };
+}
+
+/** The stored response `previous_response_id` names, for its history: any id this Worker does not hold is a 400. */
+async function storedSnapshot(streams: Durable["streams"], id: string) {
+  const streamId = /^resp_[A-Za-z0-9_-]{22}$/.test(id) ? id.slice("resp_".length) : undefined;
+  return streamId === undefined ? undefined : streams.getByName(streamId).snapshot();
 }
 
 /** The routes after POST: the API token when set, and the model settings (for native mode's relay). */

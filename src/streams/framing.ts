@@ -1,6 +1,6 @@
 import { encodeJSONL, stringifyLine } from "./jsonl";
 import { eventName, type NamedRecord } from "./named";
-import { encodeSSE } from "./sse";
+import { encodeSSE, encodeSSEJSON } from "./sse";
 
 /** What a failed stream's last record says. */
 export interface ErrorRecord {
@@ -45,8 +45,7 @@ export function sseFraming(eventId: (seq: number) => string = String): Framing {
     accepts: ["text/event-stream"],
     record: (value, seq) => {
       const event = eventName(value);
-      const data = stringifyLine(event ? (value as NamedRecord).data : value);
-      return encodeSSE({ id: eventId(seq), event, data });
+      return encodeSSEJSON(stringifyLine(event ? (value as NamedRecord).data : value), event, eventId(seq));
     },
     end: (summary, seq) => encodeSSE({ id: eventId(seq), event: "done", data: stringifyLine(summary ?? {}) }),
     error: (error, seq) => encodeSSE({ id: eventId(seq), event: "error", data: stringifyLine(error) }),

@@ -174,8 +174,9 @@ describe("background responses", () => {
   it("continues a stored response with previous_response_id, and forgets it on DELETE", async () => {
     const sdk = workerSDK(offline);
     const first = await sdk.responses.create({ model, input: "Weather in Oslo", tools: [tool], store: true });
-    await vi.waitFor(async () => expect((await sdk.responses.retrieve(first.id)).status).toBe("completed"));
-    const call = (await sdk.responses.retrieve(first.id)).output.find((i) => i.type === "function_call")!;
+    expect(first.status).toBe("completed");
+    expect(await sdk.responses.retrieve(first.id)).toEqual(first);
+    const call = first.output.find((i) => i.type === "function_call")!;
     const next = await sdk.responses.create({
       model,
       tools: [tool],
@@ -187,10 +188,13 @@ describe("background responses", () => {
     await expect(sdk.responses.retrieve(first.id)).rejects.toMatchObject({ status: 404 });
   });
 
-  it("refuses previous_response_id for a response it never stored", async () => {
-    const error = await workerSDK(offline).responses.create({ model, input: "x", previous_response_id: "resp_AAAAAAAAAAAAAAAAAAAAAA" }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ status: 400, error: { message: expect.stringMatching(/^previous_response_id/) } });
-  });
+  it.each(["resp_AAAAAAAAAAAAAAAAAAAAAA", "resp_upstream-style-0123456789abcdef", "anything"])(
+    "refuses previous_response_id %s, which it never stored, with a 400",
+    async (previous) => {
+      const error = await workerSDK(offline).responses.create({ model, input: "x", previous_response_id: previous }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ status: 400, error: { message: expect.stringMatching(/^previous_response_id/) } });
+    },
+  );
 });
 
 describe("/v1/responses in native mode: the upstream's own /responses, relayed", () => {

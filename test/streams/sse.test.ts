@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { encodeSSE } from "../../src/streams/sse";
+import { encodeSSE, encodeSSEJSON } from "../../src/streams/sse";
 
 describe("encodeSSE", () => {
   it("writes one data line per line of data and ends the event with a blank line", () => {
@@ -46,5 +46,18 @@ describe("encodeSSE", () => {
 
   it("writes no byte-order mark", () => {
     expect(encodeSSE({ data: "x" }).charCodeAt(0)).not.toBe(0xfeff);
+  });
+});
+
+describe("encodeSSEJSON", () => {
+  it("writes what encodeSSE writes for one line of JSON, event and id included", () => {
+    const json = JSON.stringify({ text: "a\nb\r\u2028" });
+    expect(encodeSSEJSON(json, "tool-call", "s:3")).toBe(encodeSSE({ event: "tool-call", id: "s:3", data: json }));
+    expect(encodeSSEJSON(json)).toBe(encodeSSE({ data: json }));
+  });
+
+  it("still refuses an event name or id that would forge a field", () => {
+    expect(() => encodeSSEJSON("1", "a\ndata: x")).toThrow(TypeError);
+    expect(() => encodeSSEJSON("1", undefined, "1\r")).toThrow(TypeError);
   });
 });
