@@ -179,23 +179,27 @@ async function main() {
     gateway("/v1/responses", (n) => ({ model: "gpt-4o-mini", input: "bench", stream: true, max_output_tokens: n }), (data, event) =>
       event === "response.output_text.delta" ? [(JSON.parse(data) as { delta: string }).delta] : []),
   ];
+  // Interleaved (A B B A, twice) and averaged: whole-process CPU drifts during a run, and each API gets the same drift.
   const apiCpu: Record<string, number> = {};
   const oursPids = workerdPids(ours.child.pid!);
-  for (const target of apis) {
-    const cpuFor = async (tokens: number) => {
-      const before = cpuSeconds(oursPids);
-      const results = await Promise.allSettled(Array.from({ length: STREAMS }, () => streamOnce(target, tokens, ++client)));
-      const failed = results.filter((r) => r.status === "rejected");
-      if (failed.length > 0) console.log(`  ${target.name}: ${failed.length} failed, first: ${(failed[0] as PromiseRejectedResult).reason}`);
-      return cpuSeconds(oursPids) - before;
-    };
-    const short = await cpuFor(SHORT);
-    const long = await cpuFor(LONG);
-    apiCpu[target.name] = round(((long - short) / (STREAMS * (LONG - SHORT))) * 1e6, 1);
+  const cpuFor = async (target: Target, tokens: number) => {
+    const before = cpuSeconds(oursPids);
+    const results = await Promise.allSettled(Array.from({ length: STREAMS }, () => streamOnce(target, tokens, ++client)));
+    const failed = results.filter((r) => r.status === "rejected");
+    if (failed.length > 0) console.log(`  ${target.name}: ${failed.length} failed, first: ${(failed[0] as PromiseRejectedResult).reason}`);
+    return cpuSeconds(oursPids) - before;
+  };
+  const perToken: Record<string, number[]> = {};
+  for (const target of [...apis, ...[...apis].reverse(), ...apis, ...[...apis].reverse()]) {
+    const short = await cpuFor(target, SHORT);
+    const long = await cpuFor(target, LONG);
+    (perToken[target.name] ??= []).push((long - short) / (STREAMS * (LONG - SHORT)));
   }
+  for (const [name, values] of Object.entries(perToken)) apiCpu[name] = round((values.reduce((a, b) => a + b, 0) / values.length) * 1e6, 1);
   const [completions, responsesApi] = [apiCpu["/v1/chat/completions"]!, apiCpu["/v1/responses"]!];
   console.log(`\nOpenAI APIs on this Worker, ${STREAMS} concurrent, CPU ms per 1000 tokens: /v1/chat/completions ${completions}, ` +
-    `/v1/responses ${responsesApi} (${round(responsesApi / completions)}×)`);
+    `/v1/responses ${responsesApi} (${round(responsesApi / completions)}×; per round ` +
+    `${perToken["/v1/responses"]!.map((r, i) => round(r / perToken["/v1/chat/completions"]![i]!)).join(", ")})`);
 
   // 4. The relays alone: the upstream in memory (each delta its own chunk), both in the peer's workerd. What the
   // network plumbing costs both is left out, so this is the relay code's own cost per delta: 500 answers of 200 text

@@ -85,11 +85,15 @@ describe("/v1/responses through the openai SDK (translate mode)", () => {
 describe("/v1/responses faults, as the chat relay's", () => {
   it.each([
     ["401", 502, "upstream_auth"],
+    ["400", 502, "upstream_rejected"],
     ["429", 429, "upstream_rate_limited"],
     ["500", 503, "upstream_unavailable"],
     ["stall", 504, "upstream_timeout"],
+    ["unreachable", 502, "upstream_unreachable"],
   ])("answers upstream %s before the first event with status %i", async (mode, status, code) => {
-    const error = await workerSDK(upstream(mode)).responses.create({ model, input: "x", stream: true }).catch((e: unknown) => e);
+    // A port nothing listens on stands for an upstream that cannot be reached.
+    const vars = mode === "unreachable" ? { ...upstream("ok"), OPENAI_BASE_URL: "http://127.0.0.1:9/v1" } : upstream(mode);
+    const error = await workerSDK(vars).responses.create({ model, input: "x", stream: true }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(APIError);
     expect(error).toMatchObject({ status, error: { code } });
   });
