@@ -12,6 +12,7 @@ import { responsesProducer, type ResponsesInput } from "../responses/responsesPr
 import { responsesRequest, toChatRequest, type ResponsesRequest } from "../responses/responsesRequest";
 import { settings, type LLMConfig } from "../settings";
 import { durableResponse, readAt, startDurable, type Durable } from "../streams/durable/durableResponse";
+import type { StreamSnapshot } from "../streams/durable/DurableStream";
 import { checkStreamId, newStreamId } from "../streams/durable/streamId";
 import { HttpError } from "../streams/HttpError";
 import { streamResponse } from "../streams/streamResponse";
@@ -69,6 +70,7 @@ export function responses(durable: (env: Env) => Durable) {
       const { streams } = durable(env);
       const id = request.params.id!;
       const url = new URL(request.url);
+      await storedResponse(durable(env), id);
       if (url.searchParams.get("stream") === "true") {
         const raw = url.searchParams.get("starting_after");
         if (raw !== null && !/^\d{1,9}$/.test(raw)) throw new HttpError(400, "bad_request", "starting_after must be an integer");
@@ -83,6 +85,7 @@ export function responses(durable: (env: Env) => Durable) {
       const config = await guard(request, env);
       if (config.responses === "native") return relayUpstream(request, config);
       const id = request.params.id!;
+      await storedResponse(durable(env), id);
       await durable(env).streams.getByName(streamIdOf(id)).stop();
       return Response.json(await currentResponse(durable(env), id));
     },
@@ -92,16 +95,23 @@ export function responses(durable: (env: Env) => Durable) {
       const config = await guard(request, env);
       if (config.responses === "native") return relayUpstream(request, config);
       const id = request.params.id!;
-      if (!(await durable(env).streams.getByName(streamIdOf(id)).cancel())) throw notFound();
+      await storedResponse(durable(env), id);
+      await durable(env).streams.getByName(streamIdOf(id)).cancel();
       return Response.json({ id, object: "response.deleted", deleted: true });
     },
   };
 }
 
-/** The response object a stream holds: the finished response, or the first event's with the status it has now. */
-async function currentResponse({ streams }: Durable, id: string): Promise<Response_> {
+/** The snapshot of a response stored here; 404 for any other id, a durable stream of another route's included. */
+async function storedResponse({ streams }: Durable, id: string): Promise<StreamSnapshot> {
   const snapshot = await streams.getByName(streamIdOf(id)).snapshot();
   if (!snapshot || (snapshot.input as ResponsesInput | null)?.mode !== "translate") throw notFound();
+  return snapshot;
+}
+
+/** The response object a stream holds: the finished response, or the first event's with the status it has now. */
+async function currentResponse(durable: Durable, id: string): Promise<Response_> {
+  const snapshot = await storedResponse(durable, id);
   if (snapshot.end?.kind === "done") return snapshot.end.value as Response_;
   const started = (snapshot.first as { response?: Response_ } | undefined)?.response ?? (snapshot.input as { response: Response_ }).response;
   if (!snapshot.end) return started;

@@ -234,3 +234,15 @@ describe("/v1/responses in native mode: the upstream's own /responses, relayed",
     expect((await upstreamRequests()).length).toBe(before);
   });
 });
+
+describe("what /v1/responses/{id} reaches", () => {
+  it("finds no response in another route's durable stream, so cannot read or stop it", async () => {
+    const chat = await callWorker("/api/chat?resume=1&q=not%20a%20response", {}, { OPENAI_API_KEY: "", OFFLINE_TOKEN_MS: "15" });
+    const id = `resp_${chat.headers.get("stream-id")}`;
+    const sdk = workerSDK(offline);
+    await expect(sdk.responses.retrieve(id)).rejects.toMatchObject({ status: 404 });
+    await expect(sdk.responses.cancel(id)).rejects.toMatchObject({ status: 404 });
+    const text = await chat.text();
+    expect(text).toContain("event: done");
+  });
+});
