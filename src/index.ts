@@ -17,6 +17,7 @@ import { responses } from "./routes/responses";
 import { responsesFraming } from "./responses/responsesFraming";
 import { responsesProducer } from "./responses/responsesProducer";
 import { ticker } from "./routes/ticker";
+import { tus } from "./routes/tus";
 import { download, upload } from "./routes/upload";
 import { DurableStream } from "./streams/durable/DurableStream";
 import type { Framing } from "./streams/framing";
@@ -63,10 +64,19 @@ router
   .get("/api/upload/:key", download)
   .head("/api/upload/:key", download)
 
+  // tus uploads: past the request cap, resumable; each upload its own Durable Object, R2 multipart underneath
+  .options("/api/files/", tus.options)
+  .post("/api/files/", tus.create)
+  .head("/api/files/:key", tus.resource)
+  .patch("/api/files/:key", tus.resource)
+  .delete("/api/files/:key", tus.resource)
+
   // Everything else: 405 with Allow for a known path, else 404
   .all("*", routeNotFound(router.routes));
 
 export default { fetch: router.fetch } satisfies ExportedHandler<Env>;
+
+export { TusUpload } from "./tus/TusUpload";
 
 /** The Durable Object behind durable streams (wrangler.toml binds it as STREAMS), with the producers it may run. */
 export class StreamObject extends DurableStream<Env> {

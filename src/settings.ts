@@ -48,6 +48,19 @@ export interface UploadConfig {
   idleMs: number;
 }
 
+/** The tus uploads' settings. */
+export interface TusConfig {
+  /** The largest upload, Upload-Length or as sent. */
+  maxBytes: number;
+  /** An upload is kept this long after its creation, then its parts and state are deleted. */
+  expireMs: number;
+  /** A PATCH body that sends nothing for this long is cut; what arrived before is kept. */
+  idleMs: number;
+}
+
+// tus parts are 8 MiB, and an R2 multipart upload takes at most 10,000 parts.
+export const TUS_PART_BYTES = 8 * 1024 * 1024;
+
 /**
  * Every setting of the Worker, from `[vars]` and secrets, read in this one place. Each group is checked the first time
  * it is used and then kept for as long as the `env` object lives (the isolate), so a request pays no parsing; a bad
@@ -61,6 +74,7 @@ export class Settings {
   #resume?: ResumeConfig;
   #proxy?: ProxyConfig;
   #upload?: UploadConfig;
+  #tus?: TusConfig;
 
   constructor(env: Env) {
     this.#env = env;
@@ -102,6 +116,14 @@ export class Settings {
     return (this.#upload ??= {
       maxBytes: integerVar(this.#env, "UPLOAD_MAX_BYTES", 0, 5 * 1024 ** 3, 100 * 1024 * 1024),
       memoryBytes: integerVar(this.#env, "UPLOAD_MEMORY_BYTES", 1024 * 1024, 1024 ** 3, 64 * 1024 * 1024),
+      idleMs: integerVar(this.#env, "UPLOAD_IDLE_TIMEOUT_MS", 10, 600_000, 30_000),
+    });
+  }
+
+  get tus(): TusConfig {
+    return (this.#tus ??= {
+      maxBytes: integerVar(this.#env, "TUS_MAX_BYTES", 0, 10_000 * TUS_PART_BYTES, 10 * 1024 ** 3),
+      expireMs: integerVar(this.#env, "TUS_EXPIRE_SECONDS", 1, 30 * 86_400, 86_400) * 1000,
       idleMs: integerVar(this.#env, "UPLOAD_IDLE_TIMEOUT_MS", 10, 600_000, 30_000),
     });
   }

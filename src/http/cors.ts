@@ -1,8 +1,10 @@
 import { settings } from "../settings";
 
 // Request headers a page may send cross-origin, and response headers it may read.
-const ALLOW_HEADERS = "authorization, content-type, content-digest, last-event-id, range, if-range, if-none-match, accept";
-const EXPOSE_HEADERS = "content-digest, repr-digest, content-range, retry-after, location, etag, stream-id, content-location";
+const ALLOW_HEADERS = "authorization, content-type, content-digest, last-event-id, range, if-range, if-none-match, accept, " +
+  "tus-resumable, upload-length, upload-defer-length, upload-offset, upload-metadata, upload-checksum";
+const EXPOSE_HEADERS = "content-digest, repr-digest, content-range, retry-after, location, etag, stream-id, content-location, " +
+  "tus-resumable, tus-version, tus-extension, tus-max-size, tus-checksum-algorithm, upload-offset, upload-length, upload-expires, upload-metadata";
 
 /** The request's Origin when CORS_ORIGINS allows it. */
 function allowed(request: Request, env: Env): string | undefined {
@@ -19,7 +21,7 @@ export function preflight(request: Request, env: Env): Response | undefined {
     status: 204,
     headers: {
       "access-control-allow-origin": origin,
-      "access-control-allow-methods": "GET, HEAD, POST, PUT, DELETE",
+      "access-control-allow-methods": "GET, HEAD, POST, PUT, PATCH, DELETE",
       "access-control-allow-headers": ALLOW_HEADERS,
       "access-control-max-age": "600",
       vary: "Origin",

@@ -1,7 +1,7 @@
-import { drainBody } from "../http/drainBody";
 import { HttpError } from "../streams/HttpError";
-import { idleTimer } from "../streams/idleTimer";
+import { bodyChunks, READ_BYTES } from "./bodyChunks";
 import { toHex } from "./contentDigest";
+import { streamOf } from "./streamOf";
 
 /** What an upload came to. */
 export interface UploadResult {
@@ -29,8 +29,6 @@ export interface UploadOptions {
 
 // Unknown length: R2 wants multipart parts of at least 5 MiB, all equal but the last.
 const PART_BYTES = 8 * 1024 * 1024;
-// A BYOB read fills up to this much at once (the runtime hands back ~64 KiB), where a default reader gives 4 KiB.
-const READ_BYTES = 256 * 1024;
 
 /**
  * The most an upload holds in memory at once: one read, plus, when the length is unknown, the part it is filling.
@@ -55,7 +53,7 @@ export async function receiveUpload(body: ReadableStream<Uint8Array> | null, opt
   const store = options.bucket ? openStore(options.bucket, options) : undefined;
   let bytes = 0;
   try {
-    for await (const chunk of chunksOf(body, options.idleMs)) {
+    for await (const chunk of bodyChunks(body, options.idleMs)) {
       bytes += chunk.byteLength;
       if (bytes > options.maxBytes) {
         throw new HttpError(413, "body_too_large", `the body must be at most ${options.maxBytes} bytes`);
@@ -78,61 +76,6 @@ export async function receiveUpload(body: ReadableStream<Uint8Array> | null, opt
     await Promise.allSettled([hasher.abort(error), store?.abort(error)]);
     log(options.key, error instanceof HttpError ? `refused ${error.status}` : "failed", bytes);
     throw error;
-  }
-}
-
-/**
- * The body's chunks, each valid until the next is asked for. Left early (a refusal, a failed store), the rest of the
- * body is drained so the refusal reaches the client; silent for `idleMs`, it is cut and a 408 thrown. Request bodies
- * are byte streams and take a BYOB reader; a stream that is not (a test's) is read plainly.
- */
-async function* chunksOf(body: ReadableStream<Uint8Array> | null, idleMs: number): AsyncGenerator<Uint8Array> {
-  if (!body) return;
-  let byob: ReadableStreamBYOBReader | undefined;
-  try {
-    byob = body.getReader({ mode: "byob" });
-  } catch {
-    // Not a byte stream.
-  }
-  const reader = byob ?? body.getReader();
-  // One buffer for the whole body: each chunk is consumed (hashed, written, copied) before the next read reuses it.
-  // A fresh buffer per read left ~4x the body as garbage for the collector.
-  let buffer = new Uint8Array(READ_BYTES);
-  const read = async () => {
-    if (!byob) return (reader as ReadableStreamDefaultReader<Uint8Array>).read();
-    const step = await byob.read(buffer);
-    if (step.value) buffer = new Uint8Array(step.value.buffer);
-    return step;
-  };
-  let idle = false;
-  let reading = false;
-  // Only a read counts: a slow store is not a silent client. Cancelling ends the pending read as if the body had
-  // ended; `idle` tells the two apart.
-  const watchdog = idleTimer(idleMs, () => {
-    if (!reading) return;
-    idle = true;
-    void reader.cancel().catch(() => {});
-  });
-  const next = async () => {
-    watchdog.touch();
-    reading = true;
-    const step = await read();
-    reading = false;
-    return step;
-  };
-  let finished = false;
-  try {
-    for (let step = await next(); !step.done; step = await next()) {
-      if (step.value.byteLength > 0) yield step.value;
-    }
-    if (idle) throw new HttpError(408, "body_idle", `the body sent nothing for ${idleMs} ms`);
-    finished = true;
-  } finally {
-    watchdog.stop();
-    if (!finished && !idle) {
-      reader.releaseLock();
-      await drainBody(body);
-    }
   }
 }
 
@@ -197,13 +140,4 @@ function openStore(bucket: R2Bucket, options: UploadOptions): Store {
       await upload?.abort();
     },
   };
-}
-
-/** Chunks as one stream of known length, which R2 needs, without copying them into one buffer. */
-function streamOf(chunks: Uint8Array[], length: number): ReadableStream<Uint8Array> {
-  let next = 0;
-  const source = new ReadableStream<Uint8Array>({
-    pull: (controller) => (next < chunks.length ? controller.enqueue(chunks[next++]!) : controller.close()),
-  });
-  return source.pipeThrough(new FixedLengthStream(length));
 }

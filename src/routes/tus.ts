@@ -1,0 +1,101 @@
+import type { IRequest } from "itty-router";
+import { admitCostly } from "../http/admitCostly";
+import { requireToken } from "../http/requireToken";
+import { settings } from "../settings";
+import { HttpError } from "../streams/HttpError";
+import { TUS_CHECKSUM_ALGORITHMS, TUS_EXTENSIONS, TUS_RESUMABLE, tusHeaders, tusMetadata } from "../tus/tusHeaders";
+
+const location = (key: string) => `/api/files/${key}`;
+
+/**
+ * tus 1.0.0 at /api/files/: resumable uploads past the edge's request cap, each its own Durable Object (TusUpload)
+ * with R2 multipart underneath. Here the Worker checks what it can from the headers (version, token, sizes, types)
+ * and hands the request on; the object owns the offset and the bytes.
+ */
+export const tus = {
+  /** OPTIONS /api/files/: what this server speaks. */
+  options(_request: IRequest, env: Env): Response {
+    return new Response(null, {
+      status: 204,
+      headers: tusHeaders({
+        "tus-version": TUS_RESUMABLE,
+        "tus-extension": TUS_EXTENSIONS,
+        "tus-max-size": String(settings(env).tus.maxBytes),
+        "tus-checksum-algorithm": TUS_CHECKSUM_ALGORITHMS,
+      }),
+    });
+  },
+
+  /** POST /api/files/: creates an upload (its length now, or deferred), with a first chunk when the body has one. */
+  async create(request: IRequest, env: Env): Promise<Response> {
+    await admitCostly(request, env);
+    checkVersion(request);
+    const { maxBytes } = settings(env).tus;
+    const declared = request.headers.get("upload-length");
+    const deferred = request.headers.get("upload-defer-length") === "1";
+    if ((declared === null) === !deferred) throw tusError(400, "bad_request", "send Upload-Length, or Upload-Defer-Length: 1");
+    const length = declared === null ? null : Number(declared);
+    if (length !== null && (!Number.isSafeInteger(length) || length < 0)) throw tusError(400, "bad_request", "Upload-Length must be a non-negative integer");
+    if (length !== null && length > maxBytes) throw tusError(413, "upload_too_large", `the upload must be at most ${maxBytes} bytes`);
+    const raw = request.headers.get("upload-metadata");
+    let metadata: Record<string, string>;
+    try {
+      metadata = tusMetadata(raw);
+    } catch (error) {
+      throw tusError(400, "bad_request", (error as Error).message);
+    }
+    // A random UUID: unguessable, and the key /api/upload/:key serves the object by once it is complete.
+    const key = crypto.randomUUID();
+    const upload = env.TUS_UPLOADS.getByName(key);
+    const state = await upload.create({ length, metadata: raw, filename: metadata.filename, filetype: metadata.filetype }, key);
+    const headers = tusHeaders({ location: location(key), "upload-expires": new Date(state.expiresAt).toUTCString() });
+    if (request.headers.get("content-type") === "application/offset+octet-stream") {
+      // creation-with-upload: the body is the first PATCH.
+      const patch = new Request(new URL(location(key), request.url), {
+        method: "PATCH",
+        headers: { "tus-resumable": TUS_RESUMABLE, "upload-offset": "0", ...pick(request.headers, "upload-checksum", "content-length") },
+        body: request.body ?? new Uint8Array(0),
+      });
+      const answer = await upload.fetch(patch);
+      if (answer.status !== 204) return new Response(answer.body, answer);
+      headers["upload-offset"] = answer.headers.get("upload-offset") ?? "0";
+    }
+    return new Response(null, { status: 201, headers });
+  },
+
+  /** HEAD, PATCH and DELETE /api/files/:key: handed to the upload's object once the headers pass. */
+  async resource(request: IRequest, env: Env): Promise<Response> {
+    await requireToken(request, env);
+    checkVersion(request);
+    const key = request.params.key ?? "";
+    if (!/^[0-9a-f-]{36}$/.test(key)) throw tusError(404, "not_found", "no such upload");
+    if (request.method === "PATCH") {
+      if (request.headers.get("content-type") !== "application/offset+octet-stream") {
+        throw tusError(415, "unsupported_media_type", "a PATCH body must be application/offset+octet-stream");
+      }
+      if (!/^\d{1,16}$/.test(request.headers.get("upload-offset") ?? "")) throw tusError(400, "bad_request", "Upload-Offset must be a non-negative integer");
+    }
+    // A plain Request: the router's request object does not cross to a Durable Object.
+    // Only a PATCH has a body (the router's request object throws on reading a null one).
+    const body = request.method === "PATCH" ? request.body : null;
+    const forwarded = new Request(request.url, { method: request.method, headers: request.headers, body });
+    const answer = await env.TUS_UPLOADS.getByName(key).fetch(forwarded);
+    // A Durable Object's response has immutable headers; the router adds its own.
+    return new Response(answer.body, answer);
+  },
+};
+
+/** tus requests name the version they speak: 412 for any other, with the one this server has. */
+function checkVersion(request: Request): void {
+  if (request.headers.get("tus-resumable") !== TUS_RESUMABLE) {
+    throw tusError(412, "version_unsupported", `this server speaks tus ${TUS_RESUMABLE}`, { "tus-version": TUS_RESUMABLE });
+  }
+}
+
+function tusError(status: number, code: string, message: string, headers: Record<string, string> = {}): HttpError {
+  return new HttpError(status, code, message, tusHeaders(headers));
+}
+
+function pick(headers: Headers, ...names: string[]): Record<string, string> {
+  return Object.fromEntries(names.flatMap((name) => (headers.has(name) ? [[name, headers.get(name)!]] : [])));
+}

@@ -1,0 +1,229 @@
+import { DurableObject } from "cloudflare:workers";
+import { settings, TUS_PART_BYTES } from "../settings";
+import { bodyChunks } from "../upload/bodyChunks";
+import { digestHeader, toHex } from "../upload/contentDigest";
+import type { UploadResult } from "../upload/receiveUpload";
+import { streamOf } from "../upload/streamOf";
+import { tusChecksum, tusHeaders, TUS_RESUMABLE } from "./tusHeaders";
+
+/** What an upload is, between requests: in this object's storage, one key. */
+interface TusState {
+  /** The R2 key under `files/`, as `/api/upload` names its uploads: `GET /api/upload/:key` serves it once complete. */
+  key: string;
+  /** Upload-Length, or null while deferred. */
+  length: number | null;
+  offset: number;
+  metadata: string | null;
+  filename: string | undefined;
+  filetype: string | undefined;
+  expiresAt: number;
+  /** The R2 multipart upload, once its first part is stored, and its parts so far. */
+  multipartId: string | null;
+  parts: R2UploadedPart[];
+  /** Bytes past the last whole part: kept in R2 at `tus/<key>/tail` between requests (parts must be equal). */
+  tail: number;
+  /** Once complete: the whole object's SHA-256, hex. */
+  sha256: string | null;
+}
+
+export interface CreateRequest {
+  length: number | null;
+  metadata: string | null;
+  filename: string | undefined;
+  filetype: string | undefined;
+}
+
+/**
+ * One tus upload (tus 1.0.0): its offset, its R2 multipart upload and the parts stored so far. Each PATCH body is read
+ * as it arrives into one part-sized buffer (8 MiB: R2 wants parts of one size, at least 5 MiB), each full part stored
+ * at once; what is left when the body ends, or is cut, is stored as the tail object, so every byte that arrived counts
+ * and the next PATCH picks up there. A PATCH with Upload-Checksum commits only if its bytes match. At the end the
+ * parts are joined, the whole object hashed natively from R2 (SHA-256) and a `meta/<key>` sidecar written, as
+ * `/api/upload` does. The alarm deletes an upload that outlived its expiry.
+ */
+export class TusUpload extends DurableObject<Env> {
+  #busy = false;
+
+  /** Creates the upload; with a first chunk (creation-with-upload), stores it too. */
+  async create(request: CreateRequest, key: string): Promise<TusState> {
+    const state: TusState = {
+      key,
+      ...request,
+      offset: 0,
+      expiresAt: Date.now() + settings(this.env).tus.expireMs,
+      multipartId: null,
+      parts: [],
+      tail: 0,
+      sha256: null,
+    };
+    await this.ctx.storage.put("state", state);
+    await this.ctx.storage.setAlarm(state.expiresAt);
+    return state;
+  }
+
+  /** HEAD, PATCH and DELETE of the upload, as tus has them. */
+  override async fetch(request: Request): Promise<Response> {
+    const state = await this.ctx.storage.get<TusState>("state");
+    if (!state) return status(404);
+    if (Date.now() >= state.expiresAt && !state.sha256) {
+      await this.#delete(state);
+      return status(410);
+    }
+    if (request.method === "HEAD") return status(200, { ...this.#offsetHeaders(state), "cache-control": "no-store" });
+    if (request.method === "DELETE") {
+      await this.#delete(state);
+      return status(204);
+    }
+    return this.#patch(request, state);
+  }
+
+  override async alarm(): Promise<void> {
+    const state = await this.ctx.storage.get<TusState>("state");
+    if (state) await this.#delete(state);
+  }
+
+  async #patch(request: Request, state: TusState): Promise<Response> {
+    if (this.#busy) return status(409, {}, "another PATCH of this upload is still being received");
+    const offset = Number(request.headers.get("upload-offset"));
+    if (offset !== state.offset) return status(409, this.#offsetHeaders(state), `Upload-Offset must be ${state.offset}`);
+    const { maxBytes, idleMs } = settings(this.env).tus;
+    const declared = request.headers.get("upload-length");
+    if (declared !== null && state.length === null) {
+      const length = Number(declared);
+      if (!Number.isSafeInteger(length) || length < state.offset) return status(400, {}, "Upload-Length must be an integer at least the offset");
+      if (length > maxBytes) return status(413, {}, `the upload must be at most ${maxBytes} bytes`);
+      state.length = length;
+    }
+    let checksum;
+    try {
+      checksum = tusChecksum(request.headers.get("upload-checksum"));
+    } catch (error) {
+      return status(400, {}, (error as Error).message);
+    }
+    const room = (state.length ?? maxBytes) - state.offset;
+    if (room === 0 && state.sha256) return status(204, this.#offsetHeaders(state));
+    const bucket = this.env.UPLOADS;
+    const fileKey = `files/${state.key}`;
+    this.#busy = true;
+    try {
+      // The part being filled: the tail the last PATCH left, then this body's bytes.
+      let chunks: Uint8Array[] = state.tail > 0 ? [new Uint8Array(await (await bucket.get(tailKey(state)))!.arrayBuffer())] : [];
+      let filled = state.tail;
+      const parts = [...state.parts];
+      let multipartId = state.multipartId;
+      const flush = async () => {
+        multipartId ??= (await bucket.createMultipartUpload(fileKey, objectMetadata(state))).uploadId;
+        const upload = bucket.resumeMultipartUpload(fileKey, multipartId);
+        parts.push(await upload.uploadPart(parts.length + 1, streamOf(chunks, filled)));
+        chunks = [];
+        filled = 0;
+      };
+      const hash = checksum && new crypto.DigestStream(checksum.algorithm);
+      hash?.digest.catch(() => {});
+      const hasher = hash?.getWriter();
+      let received = 0;
+      let whole = false;
+      let refusal: Response | undefined;
+      try {
+        if (filled === TUS_PART_BYTES) await flush();
+        for await (const chunk of bodyChunks(request.body, idleMs)) {
+          if (received + chunk.byteLength > room) {
+            refusal = status(413, {}, `the upload is ${state.length ?? maxBytes} bytes at most`);
+            break;
+          }
+          received += chunk.byteLength;
+          await hasher?.write(chunk);
+          for (let at = 0; at < chunk.byteLength; ) {
+            const take = Math.min(TUS_PART_BYTES - filled, chunk.byteLength - at);
+            chunks.push(chunk.slice(at, at + take));
+            filled += take;
+            at += take;
+            if (filled === TUS_PART_BYTES) await flush();
+          }
+        }
+        whole = refusal === undefined;
+      } catch {
+        // The body was cut (the client left, or went silent): what arrived is kept, unless a checksum must vouch for it.
+      }
+      if (refusal) return refusal;
+      if (hash && hasher) {
+        if (!whole) return status(400, {}, "the PATCH was cut: its checksum cannot be checked, so nothing of it was kept");
+        await hasher.close();
+        const digest = new Uint8Array(await hash.digest);
+        if (btoa(String.fromCharCode(...digest)) !== checksum!.base64) {
+          return status(460, this.#offsetHeaders(state), "the PATCH does not match its Upload-Checksum; nothing of it was kept");
+        }
+      }
+      // Committed: the new tail first, then the state that counts it.
+      if (filled > 0) await bucket.put(tailKey(state), streamOf(chunks, filled));
+      else if (state.tail > 0) await bucket.delete(tailKey(state));
+      Object.assign(state, { offset: state.offset + received, parts, multipartId, tail: filled });
+      await this.ctx.storage.put("state", state);
+      if (state.offset === state.length) await this.#complete(state, chunks, filled);
+      return status(204, this.#offsetHeaders(state));
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  /** Joins the parts (the tail the last), hashes the whole object from R2, and writes the sidecar `/api/upload` reads. */
+  async #complete(state: TusState, chunks: Uint8Array[], filled: number): Promise<void> {
+    const bucket = this.env.UPLOADS;
+    const fileKey = `files/${state.key}`;
+    if (state.multipartId) {
+      const upload = bucket.resumeMultipartUpload(fileKey, state.multipartId);
+      if (filled > 0) state.parts.push(await upload.uploadPart(state.parts.length + 1, streamOf(chunks, filled)));
+      await upload.complete(state.parts);
+    } else {
+      await bucket.put(fileKey, streamOf(chunks, filled), objectMetadata(state));
+    }
+    if (filled > 0) await bucket.delete(tailKey(state));
+    // Hashed once, natively, from what R2 stored: Web Crypto cannot carry a hash's state from one request to the next.
+    const object = await bucket.get(fileKey);
+    const hash = new crypto.DigestStream("SHA-256");
+    await object!.body.pipeTo(hash);
+    const sha256 = toHex(await hash.digest);
+    const result: UploadResult = { key: state.key, bytes: state.offset, sha256, stored: true };
+    await bucket.put(`meta/${state.key}`, JSON.stringify(result));
+    Object.assign(state, { sha256, tail: 0, multipartId: null, parts: [] });
+    await this.ctx.storage.put("state", state);
+    console.log(JSON.stringify({ msg: "upload ended", route: "/api/files", key: state.key, outcome: "complete", bytes: state.offset }));
+  }
+
+  /** Forgets the upload: its multipart upload aborted, its tail deleted; a completed object stays where it landed. */
+  async #delete(state: TusState): Promise<void> {
+    const bucket = this.env.UPLOADS;
+    if (state.multipartId) await bucket.resumeMultipartUpload(`files/${state.key}`, state.multipartId).abort().catch(() => {});
+    if (state.tail > 0) await bucket.delete(tailKey(state));
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+  }
+
+  #offsetHeaders(state: TusState): Record<string, string> {
+    return tusHeaders({
+      "upload-offset": String(state.offset),
+      ...(state.length === null ? { "upload-defer-length": "1" } : { "upload-length": String(state.length) }),
+      ...(state.metadata ? { "upload-metadata": state.metadata } : {}),
+      "upload-expires": new Date(state.expiresAt).toUTCString(),
+      ...(state.sha256 ? { "repr-digest": digestHeader(state.sha256) } : {}),
+    });
+  }
+}
+
+function tailKey(state: TusState): string {
+  return `tus/${state.key}/tail`;
+}
+
+function objectMetadata(state: TusState): R2PutOptions {
+  return {
+    httpMetadata: { contentType: state.filetype ?? "application/octet-stream" },
+    customMetadata: state.filename ? { name: state.filename } : {},
+  };
+}
+
+/** A tus answer: its status, the tus headers, and for an error a JSON body saying why. */
+function status(code: number, headers: Record<string, string> = {}, message?: string): Response {
+  const all = { "tus-resumable": TUS_RESUMABLE, ...headers };
+  if (message === undefined) return new Response(null, { status: code, headers: all });
+  return Response.json({ error: { message, code: `tus_${code}` } }, { status: code, headers: all });
+}
