@@ -42,7 +42,8 @@ export interface CreateRequest {
  * `/api/upload` does. The alarm deletes an upload that outlived its expiry.
  */
 export class TusUpload extends DurableObject<Env> {
-  #busy = false;
+  /** The PATCH being received, if any: its client may be gone while its last bytes are still being stored. */
+  #patching: Promise<Response> | undefined;
 
   /** Creates the upload; with a first chunk (creation-with-upload), stores it too. */
   async create(request: CreateRequest, key: string): Promise<TusState> {
@@ -63,6 +64,9 @@ export class TusUpload extends DurableObject<Env> {
 
   /** HEAD, PATCH and DELETE of the upload, as tus has them. */
   override async fetch(request: Request): Promise<Response> {
+    // One request at a time: a HEAD or PATCH that comes while a PATCH is still being stored waits for it, so the
+    // offset it sees is final (a client that dropped mid-PATCH asks for the offset at once, before its cut is stored).
+    while (this.#patching) await this.#patching.catch(() => {});
     const state = await this.ctx.storage.get<TusState>("state");
     if (!state) return status(404);
     if (Date.now() >= state.expiresAt && !state.sha256) {
@@ -74,7 +78,8 @@ export class TusUpload extends DurableObject<Env> {
       await this.#delete(state);
       return status(204);
     }
-    return this.#patch(request, state);
+    this.#patching = this.#patch(request, state).finally(() => (this.#patching = undefined));
+    return this.#patching;
   }
 
   override async alarm(): Promise<void> {
@@ -83,7 +88,6 @@ export class TusUpload extends DurableObject<Env> {
   }
 
   async #patch(request: Request, state: TusState): Promise<Response> {
-    if (this.#busy) return status(409, {}, "another PATCH of this upload is still being received");
     const offset = Number(request.headers.get("upload-offset"));
     if (offset !== state.offset) return status(409, this.#offsetHeaders(state), `Upload-Offset must be ${state.offset}`);
     const { maxBytes, idleMs } = settings(this.env).tus;
@@ -104,8 +108,7 @@ export class TusUpload extends DurableObject<Env> {
     if (room === 0 && state.sha256) return status(204, this.#offsetHeaders(state));
     const bucket = this.env.UPLOADS;
     const fileKey = `files/${state.key}`;
-    this.#busy = true;
-    try {
+    {
       // The part being filled: the tail the last PATCH left, then this body's bytes.
       let chunks: Uint8Array[] = state.tail > 0 ? [new Uint8Array(await (await bucket.get(tailKey(state)))!.arrayBuffer())] : [];
       let filled = state.tail;
@@ -161,8 +164,6 @@ export class TusUpload extends DurableObject<Env> {
       await this.ctx.storage.put("state", state);
       if (state.offset === state.length) await this.#complete(state, chunks, filled);
       return status(204, this.#offsetHeaders(state));
-    } finally {
-      this.#busy = false;
     }
   }
 
