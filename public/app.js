@@ -1,5 +1,6 @@
 // The demo page. Every stream is read with the same helpers the tests use: src/client, bundled to /build/client.js.
 import { progressive, readResumable, StreamError } from "/build/client.js";
+import { Upload } from "/build/tus.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -112,41 +113,63 @@ $("progressive-load").addEventListener("click", async () => {
   }
 });
 
-// Upload: XMLHttpRequest, because fetch reports no upload progress; the browser hashes the same file to compare.
+// Upload: tus (tus-js-client), so a file of any size goes in 16 MiB PATCHes past the 100 MB request cap, pauses and
+// resumes, rides out a dropped connection, and picks up after a reload (tus-js-client remembers it in localStorage).
+// The browser hashes the same file to compare with the server's SHA-256.
+let current;
 $("upload-file").addEventListener("change", async () => {
   const file = $("upload-file").files?.[0];
   if (!file) return;
+  current?.abort();
   const bar = $("upload-progress");
   $("upload-status").textContent = "uploading";
   $("upload-size").textContent = $("upload-server-sha").textContent = $("upload-browser-sha").textContent = "–";
-  const hex = (buffer) => [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, "0")).join("");
-  crypto.subtle.digest("SHA-256", await file.arrayBuffer()).then((digest) => ($("upload-browser-sha").textContent = hex(digest)));
-  const send = (token) =>
-    new Promise((resolve, reject) => {
-      const xhr = new XMLHttpRequest();
-      xhr.open("POST", `/api/upload?name=${encodeURIComponent(file.name)}`);
-      if (token) xhr.setRequestHeader("authorization", `Bearer ${token}`);
-      xhr.upload.onprogress = (event) => event.lengthComputable && (bar.value = event.loaded / event.total);
-      xhr.onload = () => resolve(xhr);
-      xhr.onerror = () => reject(new Error("the upload failed"));
-      xhr.send(file);
-    });
-  try {
-    let xhr = await send(sessionStorage.getItem("apiToken"));
-    if (xhr.status === 401) {
-      const entered = prompt("This Worker needs its API token:");
-      if (entered) sessionStorage.setItem("apiToken", entered);
-      xhr = await send(entered);
-    }
-    const result = JSON.parse(xhr.responseText);
-    if (xhr.status >= 400) throw new Error(result.error?.message ?? `HTTP ${xhr.status}`);
-    bar.value = 1;
-    $("upload-size").textContent = `${result.bytes} bytes`;
-    $("upload-server-sha").textContent = result.sha256;
-    $("upload-status").textContent = result.stored ? "stored" : "hashed (no bucket bound)";
-  } catch (error) {
-    $("upload-status").textContent = describe(error);
-  }
+  const hex = (bytes) => [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+  crypto.subtle.digest("SHA-256", await file.arrayBuffer()).then((digest) => ($("upload-browser-sha").textContent = hex(new Uint8Array(digest))));
+  const token = () => sessionStorage.getItem("apiToken");
+  const upload = new Upload(file, {
+    endpoint: "/api/files/",
+    chunkSize: 16 * 1024 * 1024,
+    retryDelays: [0, 1000, 3000, 5000, 10000],
+    metadata: { filename: file.name, filetype: file.type || "application/octet-stream" },
+    removeFingerprintOnSuccess: true,
+    onBeforeRequest: (req) => token() && req.setHeader("authorization", `Bearer ${token()}`),
+    onProgress: (sent, total) => {
+      bar.value = total ? sent / total : 0;
+      $("upload-status").textContent = `uploading: ${Math.round((100 * sent) / total)}%`;
+    },
+    onError: (error) => {
+      if (error.originalResponse?.getStatus() === 401) {
+        const entered = prompt("This Worker needs its API token:");
+        if (entered) return sessionStorage.setItem("apiToken", entered), upload.start();
+      }
+      $("upload-status").textContent = describe(error);
+    },
+    onSuccess: async () => {
+      // The server's SHA-256 of the whole object: Repr-Digest on the tus URL, base64.
+      const head = await fetch(upload.url, { method: "HEAD", headers: { "tus-resumable": "1.0.0", ...(token() ? { authorization: `Bearer ${token()}` } : {}) } });
+      const digest = /^sha-256=:(.+):$/.exec(head.headers.get("repr-digest") ?? "")?.[1];
+      bar.value = 1;
+      $("upload-size").textContent = `${head.headers.get("upload-offset")} bytes`;
+      $("upload-server-sha").textContent = digest ? hex(Uint8Array.from(atob(digest), (c) => c.charCodeAt(0))) : "–";
+      $("upload-status").textContent = "stored";
+    },
+  });
+  current = upload;
+  $("upload-pause").disabled = false;
+  $("upload-pause").textContent = "Pause";
+  // The same file after a reload (or a failure) continues where it stopped.
+  const previous = await upload.findPreviousUploads();
+  if (previous.length > 0) upload.resumeFromPreviousUpload(previous[0]);
+  upload.start();
+});
+$("upload-pause").addEventListener("click", () => {
+  if (!current) return;
+  const paused = $("upload-pause").textContent === "Resume";
+  if (paused) current.start();
+  else void current.abort();
+  $("upload-pause").textContent = paused ? "Pause" : "Resume";
+  if (!paused) $("upload-status").textContent = "paused";
 });
 
 // Proxy: the chunks route through /proxy/self, each chunk shown the moment it arrives.

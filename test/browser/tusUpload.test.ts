@@ -1,0 +1,51 @@
+import { createHash } from "node:crypto";
+import type { Page } from "playwright-core";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { tcpRelay, type TcpRelay } from "../e2e/tcpRelay";
+import { useWranglerDev } from "../e2e/wranglerDev";
+import { useChromium } from "./chromium";
+
+// A single-request upload may be 1 MiB here: the page's file is far past it, so only tus can take it.
+const worker = useWranglerDev(() => ({ UPLOAD_MAX_BYTES: String(1024 * 1024) }));
+const chromium = useChromium();
+let page: Page;
+let relay: TcpRelay;
+
+beforeEach(async () => {
+  // The page is loaded through a relay whose connections the test cuts: to the browser, the network went away.
+  relay = await tcpRelay(worker.url);
+  page = await chromium.browser.newPage();
+  await page.goto(relay.url.href);
+});
+afterEach(async () => {
+  await page.close();
+  await relay.close();
+});
+
+describe("the demo page's resumable upload, in Chromium", () => {
+  it("uploads 40 MiB past UPLOAD_MAX_BYTES with progress, rides out a network drop, and the two SHA-256s match", async () => {
+    const bytes = Buffer.alloc(40 * 1024 * 1024);
+    for (let i = 0; i < bytes.length; i += 4096) bytes.writeUInt32BE(i, i);
+    await page.setInputFiles("#upload-file", { name: "big.bin", mimeType: "application/octet-stream", buffer: bytes });
+    // Watch the status to the end; cut the network once the upload is past 30%.
+    const progress = new Set<string>();
+    let cut = false;
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline; await page.waitForTimeout(20)) {
+      const status = (await page.textContent("#upload-status")) ?? "";
+      progress.add(status);
+      if (status === "stored") break;
+      if (!cut && /uploading: ([3-9]\d)%/.test(status)) {
+        relay.cut();
+        cut = true;
+      }
+    }
+    expect(cut).toBe(true);
+    expect(progress.has("stored")).toBe(true);
+    await page.waitForFunction(() => (document.getElementById("upload-browser-sha")?.textContent ?? "").length === 64);
+    const server = await page.textContent("#upload-server-sha");
+    expect(server).toBe(createHash("sha256").update(bytes).digest("hex"));
+    expect(await page.textContent("#upload-browser-sha")).toBe(server);
+    expect(await page.textContent("#upload-size")).toBe(`${bytes.length} bytes`);
+    expect([...progress].filter((s) => s.startsWith("uploading: ")).length).toBeGreaterThan(2);
+  }, 90_000);
+});
