@@ -1,12 +1,15 @@
 // npm run bench (third part): a 1 GiB upload through /api/upload (counted, hashed, stored in Miniflare's R2), side by
-// side with a plain Node http server that only hashes the same bytes with node:crypto. curl is the client.
+// side with a plain Node http server that only hashes the same bytes with node:crypto (curl is the client); then the
+// same bytes through tus (/api/files/) in 64 MiB PATCHes, each size in a fresh `wrangler dev` so its peak memory is
+// its own.
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { createWriteStream, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Readable } from "node:stream";
 import { promisify } from "node:util";
 import { BLOCK, sha256Of } from "../test/node/originServer";
 import { cpuSeconds, peakMiB, startDev, workerdPids } from "./processes";
@@ -21,6 +24,30 @@ async function upload(url: string, file: string): Promise<{ mibPerS: number; ans
   const { stdout } = await run("curl", ["-s", "-T", file, "-H", "content-type: application/octet-stream", "-w", "\n%{speed_upload}", url]);
   const lines = stdout.trim().split("\n");
   return { mibPerS: Number(lines.at(-1)) / MiB, answer: JSON.parse(lines.slice(0, -1).join("\n")) };
+}
+
+const TUS_PATCH = 64 * MiB;
+
+/** Uploads the first `size` bytes of the file through tus in 64 MiB PATCHes; returns MiB/s and the server's Repr-Digest. */
+async function tusUpload(base: URL, file: string, size: number): Promise<{ mibPerS: number; digest: string | null }> {
+  const v = { "tus-resumable": "1.0.0" };
+  const started = performance.now();
+  const created = await fetch(new URL("/api/files/", base), { method: "POST", headers: { ...v, "upload-length": String(size) } });
+  const url = new URL(created.headers.get("location")!, base);
+  for (let at = 0; at < size; at += TUS_PATCH) {
+    const end = Math.min(size, at + TUS_PATCH);
+    const body = Readable.toWeb(createReadStream(file, { start: at, end: end - 1 })) as ReadableStream<Uint8Array>;
+    const answer = await fetch(url, {
+      method: "PATCH",
+      headers: { ...v, "content-type": "application/offset+octet-stream", "upload-offset": String(at), "content-length": String(end - at) },
+      body,
+      duplex: "half",
+    } as RequestInit);
+    if (answer.status !== 204) throw new Error(`tus PATCH at ${at}: HTTP ${answer.status} ${await answer.text()}`);
+  }
+  const mibPerS = size / MiB / ((performance.now() - started) / 1000);
+  const head = await fetch(url, { method: "HEAD", headers: v });
+  return { mibPerS, digest: head.headers.get("repr-digest") };
 }
 
 async function main() {
@@ -60,16 +87,41 @@ async function main() {
       `${round(cpu / (SIZE / 1024 ** 3)).toFixed(2).padStart(19)}   ${worker.answer.sha256 === expected ? "matches" : "DIFFERS"}`,
   );
   console.log(`peak memory, workerd processes: ${memory} MiB`);
+  ours.child.kill();
+
+  // tus: the same bytes in 64 MiB PATCHes, a quarter of them and all of them, each in a fresh wrangler dev.
+  const tus: { bytes: number; mibPerS: number; peakMiB: number; cpuSPerGiB: number; matches: boolean }[] = [];
+  for (const size of [Math.floor(SIZE / 4), SIZE]) {
+    const dev = await startDev("edge-streams", []);
+    const devPids = workerdPids(dev.child.pid!);
+    const cpuBefore = cpuSeconds(devPids);
+    const result = await tusUpload(dev.url, file, size);
+    const want = `sha-256=:${Buffer.from(sha256Of(size), "hex").toString("base64")}:`;
+    tus.push({
+      bytes: size,
+      mibPerS: round(result.mibPerS, 1),
+      peakMiB: round(peakMiB(devPids), 0),
+      cpuSPerGiB: round((cpuSeconds(devPids) - cpuBefore) / (size / 1024 ** 3)),
+      matches: result.digest === want,
+    });
+    dev.child.kill();
+  }
+  console.log("\ntus, 64 MiB PATCHes          MiB/s   × /api/upload   workerd CPU s/GiB   peak MiB   SHA-256");
+  for (const t of tus) {
+    console.log(
+      `  ${`${round(t.bytes / MiB, 0)} MiB`.padEnd(26)} ${t.mibPerS.toFixed(0).padStart(7)} ${round(t.mibPerS / worker.mibPerS).toFixed(2).padStart(15)} ` +
+        `${t.cpuSPerGiB.toFixed(2).padStart(19)} ${String(t.peakMiB).padStart(10)}   ${t.matches ? "matches" : "DIFFERS"}`,
+    );
+  }
 
   mkdirSync("bench/results", { recursive: true });
   writeFileSync(
     "bench/results/upload.json",
-    JSON.stringify({ at: new Date().toISOString(), bytes: SIZE, node, worker: { ...worker, cpuSPerGiB: round(cpu / (SIZE / 1024 ** 3)) }, peakMiB: memory, expected }, null, 2),
+    JSON.stringify({ at: new Date().toISOString(), bytes: SIZE, node, worker: { ...worker, cpuSPerGiB: round(cpu / (SIZE / 1024 ** 3)) }, peakMiB: memory, expected, tus }, null, 2),
   );
   console.log("written to bench/results/upload.json");
-  ours.child.kill();
   peer.close();
-  if (worker.answer.sha256 !== expected || node.answer.sha256 !== expected) process.exit(1);
+  if (worker.answer.sha256 !== expected || node.answer.sha256 !== expected || tus.some((t) => !t.matches)) process.exit(1);
 }
 
 main().catch((error) => {
