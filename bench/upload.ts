@@ -29,13 +29,17 @@ async function upload(url: string, file: string): Promise<{ mibPerS: number; ans
 const TUS_PATCH = 64 * MiB;
 
 /** Uploads the first `size` bytes of the file through tus in 64 MiB PATCHes; returns MiB/s and the server's Repr-Digest. */
-async function tusUpload(base: URL, file: string, size: number): Promise<{ mibPerS: number; digest: string | null }> {
+async function tusUpload(base: URL, file: string, size: number): Promise<{ mibPerS: number; digest: string | null; lastPatchS: number; patchS: number }> {
   const v = { "tus-resumable": "1.0.0" };
   const started = performance.now();
   const created = await fetch(new URL("/api/files/", base), { method: "POST", headers: { ...v, "upload-length": String(size) } });
   const url = new URL(created.headers.get("location")!, base);
+  // The last PATCH also joins the parts and hashes the whole object back from R2: timed apart from the others.
+  let lastPatchS = 0;
+  let patchS = 0;
   for (let at = 0; at < size; at += TUS_PATCH) {
     const end = Math.min(size, at + TUS_PATCH);
+    const patchStarted = performance.now();
     const body = Readable.toWeb(createReadStream(file, { start: at, end: end - 1 })) as ReadableStream<Uint8Array>;
     const answer = await fetch(url, {
       method: "PATCH",
@@ -44,10 +48,13 @@ async function tusUpload(base: URL, file: string, size: number): Promise<{ mibPe
       duplex: "half",
     } as RequestInit);
     if (answer.status !== 204) throw new Error(`tus PATCH at ${at}: HTTP ${answer.status} ${await answer.text()}`);
+    const took = (performance.now() - patchStarted) / 1000;
+    if (end === size) lastPatchS = took;
+    else patchS = Math.max(patchS, took);
   }
   const mibPerS = size / MiB / ((performance.now() - started) / 1000);
   const head = await fetch(url, { method: "HEAD", headers: v });
-  return { mibPerS, digest: head.headers.get("repr-digest") };
+  return { mibPerS, digest: head.headers.get("repr-digest"), lastPatchS, patchS };
 }
 
 async function main() {
@@ -90,7 +97,7 @@ async function main() {
   ours.child.kill();
 
   // tus: the same bytes in 64 MiB PATCHes, a quarter of them and all of them, each in a fresh wrangler dev.
-  const tus: { bytes: number; mibPerS: number; peakMiB: number; cpuSPerGiB: number; matches: boolean }[] = [];
+  const tus: { bytes: number; mibPerS: number; peakMiB: number; cpuSPerGiB: number; matches: boolean; lastPatchS: number; slowestOtherPatchS: number }[] = [];
   for (const size of [Math.floor(SIZE / 4), SIZE]) {
     const dev = await startDev("edge-streams", []);
     const devPids = workerdPids(dev.child.pid!);
@@ -103,6 +110,8 @@ async function main() {
       peakMiB: round(peakMiB(devPids), 0),
       cpuSPerGiB: round((cpuSeconds(devPids) - cpuBefore) / (size / 1024 ** 3)),
       matches: result.digest === want,
+      lastPatchS: round(result.lastPatchS),
+      slowestOtherPatchS: round(result.patchS),
     });
     dev.child.kill();
   }
@@ -112,6 +121,9 @@ async function main() {
       `  ${`${round(t.bytes / MiB, 0)} MiB`.padEnd(26)} ${t.mibPerS.toFixed(0).padStart(7)} ${round(t.mibPerS / worker.mibPerS).toFixed(2).padStart(15)} ` +
         `${t.cpuSPerGiB.toFixed(2).padStart(19)} ${String(t.peakMiB).padStart(10)}   ${t.matches ? "matches" : "DIFFERS"}`,
     );
+  }
+  for (const t of tus) {
+    console.log(`  ${round(t.bytes / MiB, 0)} MiB: last PATCH (joins the parts, hashes the object back) ${t.lastPatchS} s; slowest other 64 MiB PATCH ${t.slowestOtherPatchS} s`);
   }
 
   mkdirSync("bench/results", { recursive: true });
