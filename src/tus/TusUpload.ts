@@ -1,9 +1,10 @@
 import { DurableObject } from "cloudflare:workers";
-import { settings, TUS_PART_BYTES } from "../settings";
+import { settings } from "../settings";
 import { bodyChunks } from "../upload/bodyChunks";
 import { digestHeader, toHex } from "../upload/contentDigest";
 import type { UploadResult } from "../upload/receiveUpload";
 import { streamOf } from "../upload/streamOf";
+import { PartWriter } from "./PartWriter";
 import { tusChecksum, tusHeaders, TUS_RESUMABLE } from "./tusHeaders";
 
 /** What an upload is, between requests: in this object's storage, one key. */
@@ -34,10 +35,10 @@ export interface CreateRequest {
 }
 
 /**
- * One tus upload (tus 1.0.0): its offset, its R2 multipart upload and the parts stored so far. Each PATCH body is read
- * as it arrives into one part-sized buffer (8 MiB: R2 wants parts of one size, at least 5 MiB), each full part stored
- * at once; what is left when the body ends, or is cut, is stored as the tail object, so every byte that arrived counts
- * and the next PATCH picks up there. A PATCH with Upload-Checksum commits only if its bytes match. At the end the
+ * One tus upload (tus 1.0.0): its offset, its R2 multipart upload and the parts stored so far. Each PATCH body is
+ * streamed into R2 parts as it arrives (PartWriter: 8 MiB parts, since R2 wants parts of one size, at least 5 MiB);
+ * what is left when the body ends, or is cut, is stored as the tail object, so every byte that arrived counts and the
+ * next PATCH picks up there. A PATCH with Upload-Checksum commits only if its bytes match. At the end the
  * parts are joined, the whole object hashed natively from R2 (SHA-256) and a `meta/<key>` sidecar written, as
  * `/api/upload` does. The alarm deletes an upload that outlived its expiry.
  */
@@ -110,17 +111,8 @@ export class TusUpload extends DurableObject<Env> {
     const fileKey = `files/${state.key}`;
     {
       // The part being filled: the tail the last PATCH left, then this body's bytes.
-      let chunks: Uint8Array[] = state.tail > 0 ? [new Uint8Array(await (await bucket.get(tailKey(state)))!.arrayBuffer())] : [];
-      let filled = state.tail;
-      const parts = [...state.parts];
-      let multipartId = state.multipartId;
-      const flush = async () => {
-        multipartId ??= (await bucket.createMultipartUpload(fileKey, objectMetadata(state))).uploadId;
-        const upload = bucket.resumeMultipartUpload(fileKey, multipartId);
-        parts.push(await upload.uploadPart(parts.length + 1, streamOf(chunks, filled)));
-        chunks = [];
-        filled = 0;
-      };
+      const tail = state.tail > 0 ? new Uint8Array(await (await bucket.get(tailKey(state)))!.arrayBuffer()) : undefined;
+      const writer = new PartWriter(bucket, fileKey, objectMetadata(state), { multipartId: state.multipartId, parts: state.parts, tail });
       const hash = checksum && new crypto.DigestStream(checksum.algorithm);
       hash?.digest.catch(() => {});
       const hasher = hash?.getWriter();
@@ -128,26 +120,19 @@ export class TusUpload extends DurableObject<Env> {
       let whole = false;
       let refusal: Response | undefined;
       try {
-        if (filled === TUS_PART_BYTES) await flush();
         for await (const chunk of bodyChunks(request.body, idleMs)) {
           if (received + chunk.byteLength > room) {
             refusal = status(413, {}, `the upload is ${state.length ?? maxBytes} bytes at most`);
             break;
           }
           received += chunk.byteLength;
-          await hasher?.write(chunk);
-          for (let at = 0; at < chunk.byteLength; ) {
-            const take = Math.min(TUS_PART_BYTES - filled, chunk.byteLength - at);
-            chunks.push(chunk.slice(at, at + take));
-            filled += take;
-            at += take;
-            if (filled === TUS_PART_BYTES) await flush();
-          }
+          await Promise.all([hasher?.write(chunk), writer.write(chunk)]);
         }
         whole = refusal === undefined;
       } catch {
         // The body was cut (the client left, or went silent): what arrived is kept, unless a checksum must vouch for it.
       }
+      await writer.stop();
       if (refusal) return refusal;
       if (hash && hasher) {
         if (!whole) return status(400, {}, "the PATCH was cut: its checksum cannot be checked, so nothing of it was kept");
@@ -158,9 +143,11 @@ export class TusUpload extends DurableObject<Env> {
         }
       }
       // Committed: the new tail first, then the state that counts it.
+      const { chunks, filled, parts, multipartId } = writer;
       if (filled > 0) await bucket.put(tailKey(state), streamOf(chunks, filled));
       else if (state.tail > 0) await bucket.delete(tailKey(state));
-      Object.assign(state, { offset: state.offset + received, parts, multipartId, tail: filled });
+      // Counted as the writer took them: a chunk R2 failed midway counts only as far as it got.
+      Object.assign(state, { offset: state.offset + writer.written, parts, multipartId, tail: filled });
       await this.ctx.storage.put("state", state);
       if (state.offset === state.length) await this.#complete(state, chunks, filled);
       return status(204, this.#offsetHeaders(state));

@@ -1,0 +1,73 @@
+import { TUS_PART_BYTES } from "../settings";
+
+/**
+ * Writes bytes into an R2 multipart upload as parts of exactly TUS_PART_BYTES, as they arrive: each part is streamed
+ * into R2 while it fills (reading the body and storing it overlap), and a copy of it is kept until R2 has it, so what
+ * is left when the writing stops (the tail: an unfinished part, or one R2 failed to take) is still in hand. Memory:
+ * one part.
+ */
+export class PartWriter {
+  /** The bytes past the last stored part, and how many. */
+  chunks: Uint8Array[];
+  filled: number;
+  /** Bytes taken by `write`: the tail it started with is not counted. */
+  written = 0;
+  readonly parts: R2UploadedPart[];
+  multipartId: string | null;
+  #open: { writer: WritableStreamDefaultWriter<Uint8Array>; stored: Promise<R2UploadedPart> } | undefined;
+
+  constructor(
+    readonly bucket: R2Bucket,
+    readonly key: string,
+    readonly metadata: R2MultipartOptions,
+    from: { multipartId: string | null; parts: R2UploadedPart[]; tail: Uint8Array | undefined },
+  ) {
+    this.multipartId = from.multipartId;
+    this.parts = [...from.parts];
+    this.chunks = from.tail ? [from.tail] : [];
+    this.filled = from.tail?.byteLength ?? 0;
+  }
+
+  /** Adds a chunk (copied: the caller's buffer is reused); resolves once R2 has taken it, or the part it completed. */
+  async write(chunk: Uint8Array): Promise<void> {
+    if (this.filled === TUS_PART_BYTES) await this.#finishPart();
+    for (let at = 0; at < chunk.byteLength; ) {
+      const take = Math.min(TUS_PART_BYTES - this.filled, chunk.byteLength - at);
+      const piece = chunk.slice(at, at + take);
+      if (!this.#open) await this.#startPart();
+      await this.#open!.writer.write(piece);
+      this.chunks.push(piece);
+      this.filled += take;
+      this.written += take;
+      at += take;
+      if (this.filled === TUS_PART_BYTES) await this.#finishPart();
+    }
+  }
+
+  /** Stops writing: a part still filling is abandoned in R2, its bytes kept here as the tail. */
+  async stop(): Promise<void> {
+    const open = this.#open;
+    this.#open = undefined;
+    if (open) await open.writer.abort(new Error("the PATCH ended mid-part")).catch(() => {});
+  }
+
+  async #startPart(): Promise<void> {
+    this.multipartId ??= (await this.bucket.createMultipartUpload(this.key, this.metadata)).uploadId;
+    const fixed = new FixedLengthStream(TUS_PART_BYTES);
+    const stored = this.bucket.resumeMultipartUpload(this.key, this.multipartId).uploadPart(this.parts.length + 1, fixed.readable);
+    stored.catch(() => {}); // awaited when the part is full; abandoned on purpose when it is not
+    this.#open = { writer: fixed.writable.getWriter(), stored };
+    // The bytes already in hand (the last PATCH's tail) open the part.
+    for (const chunk of this.chunks) await this.#open.writer.write(chunk);
+  }
+
+  async #finishPart(): Promise<void> {
+    if (!this.#open) await this.#startPart();
+    const { writer, stored } = this.#open!;
+    this.#open = undefined;
+    await writer.close();
+    this.parts.push(await stored);
+    this.chunks = [];
+    this.filled = 0;
+  }
+}
