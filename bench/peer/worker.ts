@@ -83,7 +83,11 @@ export default {
       return streamResponse(request, { route: "/memory/ours", format: sse, heartbeatMs: 15_000 }, async ({ signal, send }) => {
         const calls = new ToolCalls();
         const records = chatRecords(send, calls);
-        const summary = await streamChat(client, params, { signal, firstTokenMs: 30_000, idleMs: 30_000 }, (delta) => records.delta(delta), calls);
+        // Ours takes the upstream as a plain fetch (src/llm/modelClient.ts): the same in-memory upstream.
+        const upstream = memoryUpstream(tokens, tool);
+        const model = { fetch: (path: string, init: { method: string; body?: unknown; signal?: AbortSignal }) =>
+          upstream(`http://memory/v1${path}`, { method: init.method, body: JSON.stringify(init.body), signal: init.signal }) };
+        const summary = await streamChat(model, params, { signal, firstTokenMs: 30_000, idleMs: 30_000 }, (delta) => records.delta(delta), calls);
         records.end();
         return summary;
       });

@@ -1,6 +1,7 @@
 import type OpenAI from "openai";
 import { HttpError } from "../streams/HttpError";
 import type { ChatParams } from "./chatParams";
+import type { ModelClient } from "./modelClient";
 import { parseEvent, relaySSE, type RelayLimits } from "./relaySSE";
 import { ToolCalls, type ToolCallDelta } from "./ToolCalls";
 
@@ -39,21 +40,20 @@ interface Chunk {
  * Relays a chat completion from an OpenAI-compatible upstream: calls `onDelta` with each delta that carries anything
  * (text, reasoning, refusal, tool-call fragments, logprobs) as it arrives, and resolves with how the answer ended.
  * Tool calls are assembled into `calls` as their fragments pass.
- * The SDK sends the request (auth, base URL, status errors); its raw body is decoded here, because the SDK's own
- * iterator ends quietly on a stream cut before `data: [DONE]` and spends a promise chain on every token. Here each
- * network read is decoded in one synchronous pass, so the deltas that arrive together cost one await and leave in one
- * write. Timeouts, aborts and upstream faults become HttpErrors.
+ * Its body is decoded here, not by the openai SDK's iterator, which ends quietly on a stream cut before `data: [DONE]`
+ * and spends a promise chain on every token. Here each network read is decoded in one synchronous pass, so the deltas
+ * that arrive together cost one await and leave in one write. Timeouts, aborts and upstream faults become HttpErrors.
  */
 export async function streamChat(
-  client: OpenAI,
+  client: ModelClient,
   params: ChatParams,
   limits: ChatLimits,
   onDelta: (delta: ChatDelta, logprobs: unknown) => void,
   calls = new ToolCalls(),
 ): Promise<ChatSummary> {
   const summary: ChatSummary = { finish_reason: null, usage: null };
-  const open = (signal: AbortSignal) =>
-    client.chat.completions.create({ ...params, stream: true, stream_options: { include_usage: true } }, { signal }).asResponse();
+  const body = { ...params, stream: true, stream_options: { include_usage: true } };
+  const open = (signal: AbortSignal) => client.fetch("/chat/completions", { method: "POST", body, signal });
   await relaySSE(open, limits, (data) => {
     if (data === "[DONE]") return "end";
     const chunk = parseEvent<Chunk>(data);

@@ -38,7 +38,7 @@ export async function responsesProducer(input: ResponsesInput, { signal, send }:
   }
   let sequence = 0;
   let last: Response | undefined;
-  const open = (upstream: AbortSignal) => client.responses.create({ ...input.body, stream: true } as never, { signal: upstream }).asResponse();
+  const open = (upstream: AbortSignal) => client.fetch("/responses", { method: "POST", body: { ...input.body, stream: true }, signal: upstream });
   await relaySSE(open, limits, (data) => {
     const event = parseEvent<Event>(data);
     if (event.type === "error") throw new HttpError(502, "upstream_error", "the model provider failed mid-answer");

@@ -5,7 +5,6 @@ import { requireToken } from "../http/requireToken";
 import { admitChat, chatBodyLimit } from "../llm/admitChat";
 import { chatParams } from "../llm/chatParams";
 import { modelClient } from "../llm/modelClient";
-import { upstreamError } from "../llm/upstreamError";
 import { responseHistory } from "../responses/responseHistory";
 import { responsesFraming } from "../responses/responsesFraming";
 import { responsesProducer, type ResponsesInput } from "../responses/responsesProducer";
@@ -135,12 +134,8 @@ async function guard(request: Request, env: Env): Promise<LLMConfig> {
 /** Native mode: the upstream keeps its responses; GET, cancel and DELETE go to it with the Worker's key. */
 async function relayUpstream(request: IRequest, config: LLMConfig): Promise<Response> {
   const path = new URL(request.url).pathname.slice("/v1".length) + new URL(request.url).search;
-  try {
-    const upstream = await modelClient(config).request({ method: request.method.toLowerCase() as "get", path, stream: true }).asResponse();
-    return new Response(upstream.body, { status: upstream.status, headers: { "content-type": upstream.headers.get("content-type") ?? "application/json" } });
-  } catch (error) {
-    throw upstreamError(error);
-  }
+  const upstream = await modelClient(config).fetch(path, { method: request.method, signal: request.signal });
+  return new Response(upstream.body, { status: upstream.status, headers: { "content-type": upstream.headers.get("content-type") ?? "application/json" } });
 }
 
 /** The response object at the start: OpenAI's fields, from the request. */
