@@ -5,6 +5,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { parseSSE } from "../src/streams/parseSSE";
 import { readLines } from "../src/streams/readLines";
 import { startFakeOpenAI } from "../test/node/fakeOpenAI";
+import { startMiniflare } from "./miniflare";
 import { cpuSeconds, peakMiB, startDev, workerdPids } from "./processes";
 
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 1000);
@@ -228,13 +229,54 @@ async function main() {
   }
   console.log(`  ours ÷ peer: text ${round(memory["ours text"]! / memory["peer text"]!)}×, tool ${round(memory["ours tool"]! / memory["peer tool"]!)}×`);
 
-  mkdirSync("bench/results", { recursive: true });
-  const file = "bench/results/chat.json";
-  writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), streams: STREAMS, paceMs: PACE_MS, latency, added: { [ours.name]: added(ours.name), [peer.name]: added(peer.name), [`${ours.name} tool`]: added(ours.name, " tool"), [`${peer.name} tool`]: added(peer.name, " tool") }, load, openaiApisCpuMsPer1000Tokens: apiCpu, relayAloneCpuMsPer1000Deltas: memory }, null, 2));
-  console.log(`\nwritten to ${file}`);
-
+  // 5. The same load without wrangler dev's proxy Worker: each relay alone in Miniflare (the same bindings), reached
+  // through Miniflare's entry and on a direct socket. The dev processes are stopped first, so the only workerd under
+  // this process is the one measured.
   ours.child.kill();
   peer.child.kill();
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const floor: Record<string, { cpuPer1000TokensMs: number; tokenP99Ms: number; errors: number }> = {};
+  const mfVars = { OPENAI_BASE_URL: base, OPENAI_API_KEY: "sk-bench", CHAT_MAX_TOKENS: "1000" };
+  for (const [name, config, path] of [[ours.name, "wrangler.toml", "/api/chat"], [peer.name, "bench/peer/wrangler.toml", "/"]] as const) {
+    const mf = await startMiniflare(name, config, mfVars);
+    const pids = workerdPids(process.pid);
+    for (const [way, url] of [["entry", mf.entry], ["direct", mf.direct]] as const) {
+      const target: Target = { name: `${name} ${way}`, request: (tokens, id) => post(new URL(path, url), tokens, id), tokens: sseTokens };
+      const cpuFor = async (tokens: number) => {
+        const before = cpuSeconds(pids);
+        const results = await Promise.allSettled(Array.from({ length: STREAMS }, () => streamOnce(target, tokens, ++client)));
+        const failed = results.filter((r) => r.status === "rejected");
+        if (failed.length > 0) console.log(`  ${target.name}: ${failed.length} failed, first: ${(failed[0] as PromiseRejectedResult).reason}`);
+        const latencies = results.flatMap((r) => (r.status === "fulfilled" ? r.value : []));
+        return { cpuS: cpuSeconds(pids) - before, errors: failed.length, p99: percentile(latencies, 99) };
+      };
+      const short = await cpuFor(SHORT);
+      const long = await cpuFor(LONG);
+      floor[target.name] = {
+        cpuPer1000TokensMs: round(((long.cpuS - short.cpuS) / (STREAMS * (LONG - SHORT))) * 1e6, 1),
+        tokenP99Ms: round(short.p99, 1),
+        errors: short.errors + long.errors,
+      };
+    }
+    await mf.dispose();
+  }
+  const devFigure = (name: string) => (load[name] as { cpuPer1000TokensMs: number }).cpuPer1000TokensMs;
+  console.log(`\nwithout the dev hop (Miniflare), ${STREAMS} concurrent   CPU ms/1000 tokens   token p99 ms   errors`);
+  for (const [name, f] of Object.entries(floor)) {
+    console.log(`  ${name.padEnd(44)} ${f.cpuPer1000TokensMs.toFixed(1).padStart(20)} ${f.tokenP99Ms.toFixed(1).padStart(14)} ${String(f.errors).padStart(8)}`);
+  }
+  const oursDirect = floor[`${ours.name} direct`]!.cpuPer1000TokensMs;
+  const peerDirect = floor[`${peer.name} direct`]!.cpuPer1000TokensMs;
+  console.log(
+    `  ours ÷ peer on a direct socket ${round(oursDirect / peerDirect)}× (under wrangler dev ${round(devFigure(ours.name) / devFigure(peer.name))}×); ` +
+      `the dev hop's share of ours under wrangler dev: ${Math.round(100 * (1 - oursDirect / devFigure(ours.name)))}%`,
+  );
+
+  mkdirSync("bench/results", { recursive: true });
+  const file = "bench/results/chat.json";
+  writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), streams: STREAMS, paceMs: PACE_MS, latency, added: { [ours.name]: added(ours.name), [peer.name]: added(peer.name), [`${ours.name} tool`]: added(ours.name, " tool"), [`${peer.name} tool`]: added(peer.name, " tool") }, load, withoutDevHop: floor, openaiApisCpuMsPer1000Tokens: apiCpu, relayAloneCpuMsPer1000Deltas: memory }, null, 2));
+  console.log(`\nwritten to ${file}`);
+
   await upstream.close();
 }
 

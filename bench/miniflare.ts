@@ -1,0 +1,55 @@
+// The Worker in workerd without `wrangler dev`'s proxy Worker in front: the `miniflare` package, with the bindings
+// wrangler.toml declares (R2, Durable Objects, the rate limiter), reached through Miniflare's entry or on a direct
+// socket (`unsafeDirectSockets`), as production has no dev hop.
+import { build } from "esbuild";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { convertV4MiniflareOptions, Miniflare } from "miniflare";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
+
+export interface MiniflareWorker {
+  name: string;
+  /** Through Miniflare's entry Worker. */
+  entry: URL;
+  /** Straight to the Worker's socket. */
+  direct: URL;
+  dispose(): Promise<void>;
+}
+
+/** Bundles the Worker of `configPath` and runs it in Miniflare with `vars` added to its own. */
+export async function startMiniflare(name: string, configPath: string, vars: Record<string, string>): Promise<MiniflareWorker> {
+  const { workerOptions, main } = unstable_getMiniflareWorkerOptions(configPath);
+  const dir = mkdtempSync(join(tmpdir(), "edge-streams-mf-"));
+  const scriptPath = join(dir, "worker.js");
+  await build({
+    entryPoints: [resolve(dirname(configPath), main ?? "src/index.ts")],
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    mainFields: ["module", "main"],
+    conditions: ["workerd", "worker", "browser"],
+    external: ["cloudflare:*", "node:*"],
+    outfile: scriptPath,
+    logLevel: "warning",
+  });
+  // Assets (the demo page) and wrangler's module rules are left out: the script is already bundled, the page unused.
+  const { assets: _assets, modulesRules: _rules, bindings, ...rest } = workerOptions as Record<string, unknown> & { bindings?: Record<string, unknown> };
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      ...rest,
+      name,
+      modules: true,
+      modulesRoot: dir,
+      scriptPath,
+      bindings: { ...bindings, ...vars },
+      host: "127.0.0.1",
+      port: 0,
+      unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
+      defaultPersistRoot: join(dir, "state"),
+    } as never),
+  );
+  const entry = await mf.ready;
+  const direct = await mf.unsafeGetDirectURL(name);
+  return { name, entry, direct, dispose: () => mf.dispose() };
+}
