@@ -28,7 +28,7 @@ export function modelClient(config: LLMConfig): ModelClient {
       let response: Response;
       try {
         response = await send(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal });
-      } catch (error) {
+      } catch {
         if (signal?.aborted) throw signal.reason;
         throw new HttpError(502, "upstream_unreachable", "the model provider could not be reached");
       }
