@@ -115,62 +115,59 @@ export class TusUpload extends DurableObject<Env> {
     if (room === 0 && state.sha256) return status(204, this.#offsetHeaders(state));
     const bucket = this.env.UPLOADS;
     const fileKey = `files/${state.key}`;
-    {
-      // The part being filled: the tail the last PATCH left, then this body's bytes.
-      const tail = state.tail > 0 ? new Uint8Array(await (await bucket.get(tailKey(state)))!.arrayBuffer()) : undefined;
-      const writer = new PartWriter(bucket, fileKey, objectMetadata(state), { multipartId: state.multipartId, parts: state.parts, tail });
-      // The running hash goes on only from where it stopped; at offset 0 one starts.
-      if (this.#sha?.offset !== state.offset) this.#dropSha();
-      if (state.offset === 0 && !this.#sha) {
-        const digest = new crypto.DigestStream("SHA-256");
-        digest.digest.catch(() => {});
-        this.#sha = { writer: digest.getWriter(), digest: digest.digest, offset: 0 };
-      }
-      const sha = this.#sha;
-      let kept = false;
-      const hash = checksum && new crypto.DigestStream(checksum.algorithm);
-      hash?.digest.catch(() => {});
-      const hasher = hash?.getWriter();
-      let received = 0;
-      let whole = false;
-      let refusal: Response | undefined;
-      try {
-        for await (const chunk of bodyChunks(request.body, idleMs)) {
-          if (received + chunk.byteLength > room) {
-            refusal = status(413, {}, `the upload is ${state.length ?? maxBytes} bytes at most`);
-            break;
-          }
-          received += chunk.byteLength;
-          await Promise.all([hasher?.write(chunk), writer.write(chunk), sha?.writer.write(chunk)]);
-        }
-        whole = refusal === undefined;
-      } catch {
-        // The body was cut (the client left, or went silent): what arrived is kept, unless a checksum must vouch for it.
-      }
-      await writer.stop();
-      // The running hash holds only if it got exactly the bytes kept; else the end hashes the object back.
-      if (writer.written !== received) this.#dropSha();
-      if (refusal) return this.#dropSha(), refusal;
-      if (hash && hasher) {
-        if (!whole) return this.#dropSha(), status(400, {}, "the PATCH was cut: its checksum cannot be checked, so nothing of it was kept");
-        await hasher.close();
-        const digest = new Uint8Array(await hash.digest);
-        if (btoa(String.fromCharCode(...digest)) !== checksum!.base64) {
-          this.#dropSha();
-          return status(460, this.#offsetHeaders(state), "the PATCH does not match its Upload-Checksum; nothing of it was kept");
-        }
-      }
-      // Committed: the new tail first, then the state that counts it.
-      const { chunks, filled, parts, multipartId } = writer;
-      if (filled > 0) await bucket.put(tailKey(state), streamOf(chunks, filled));
-      else if (state.tail > 0) await bucket.delete(tailKey(state));
-      // Counted as the writer took them: a chunk R2 failed midway counts only as far as it got.
-      Object.assign(state, { offset: state.offset + writer.written, parts, multipartId, tail: filled });
-      await this.ctx.storage.put("state", state);
-      if (this.#sha) this.#sha.offset = state.offset;
-      if (state.offset === state.length) await this.#complete(state, chunks, filled);
-      return status(204, this.#offsetHeaders(state));
+    // The part being filled: the tail the last PATCH left, then this body's bytes.
+    const tail = state.tail > 0 ? new Uint8Array(await (await bucket.get(tailKey(state)))!.arrayBuffer()) : undefined;
+    const writer = new PartWriter(bucket, fileKey, objectMetadata(state), { multipartId: state.multipartId, parts: state.parts, tail });
+    // The running hash goes on only from where it stopped; at offset 0 one starts.
+    if (this.#sha?.offset !== state.offset) this.#dropSha();
+    if (state.offset === 0 && !this.#sha) {
+      const digest = new crypto.DigestStream("SHA-256");
+      digest.digest.catch(() => {});
+      this.#sha = { writer: digest.getWriter(), digest: digest.digest, offset: 0 };
     }
+    const sha = this.#sha;
+    const hash = checksum && new crypto.DigestStream(checksum.algorithm);
+    hash?.digest.catch(() => {});
+    const hasher = hash?.getWriter();
+    let received = 0;
+    let whole = false;
+    let refusal: Response | undefined;
+    try {
+      for await (const chunk of bodyChunks(request.body, idleMs)) {
+        if (received + chunk.byteLength > room) {
+          refusal = status(413, {}, `the upload is ${state.length ?? maxBytes} bytes at most`);
+          break;
+        }
+        received += chunk.byteLength;
+        await Promise.all([hasher?.write(chunk), writer.write(chunk), sha?.writer.write(chunk)]);
+      }
+      whole = refusal === undefined;
+    } catch {
+      // The body was cut (the client left, or went silent): what arrived is kept, unless a checksum must vouch for it.
+    }
+    await writer.stop();
+    // The running hash holds only if it got exactly the bytes kept; else the end hashes the object back.
+    if (writer.written !== received) this.#dropSha();
+    if (refusal) return this.#dropSha(), refusal;
+    if (hash && hasher) {
+      if (!whole) return this.#dropSha(), status(400, {}, "the PATCH was cut: its checksum cannot be checked, so nothing of it was kept");
+      await hasher.close();
+      const digest = new Uint8Array(await hash.digest);
+      if (btoa(String.fromCharCode(...digest)) !== checksum!.base64) {
+        this.#dropSha();
+        return status(460, this.#offsetHeaders(state), "the PATCH does not match its Upload-Checksum; nothing of it was kept");
+      }
+    }
+    // Committed: the new tail first, then the state that counts it.
+    const { chunks, filled, parts, multipartId } = writer;
+    if (filled > 0) await bucket.put(tailKey(state), streamOf(chunks, filled));
+    else if (state.tail > 0) await bucket.delete(tailKey(state));
+    // Counted as the writer took them: a chunk R2 failed midway counts only as far as it got.
+    Object.assign(state, { offset: state.offset + writer.written, parts, multipartId, tail: filled });
+    await this.ctx.storage.put("state", state);
+    if (this.#sha) this.#sha.offset = state.offset;
+    if (state.offset === state.length) await this.#complete(state, chunks, filled);
+    return status(204, this.#offsetHeaders(state));
   }
 
   #dropSha(): void {
