@@ -1,7 +1,5 @@
 import OpenAI from "openai";
-import { chatRecords } from "../../src/llm/chatRecords";
-import { streamChat } from "../../src/llm/streamChat";
-import { ToolCalls } from "../../src/llm/ToolCalls";
+import { relayChatRecords } from "../../src/llm/chatProducer";
 import { sse } from "../../src/streams/framing";
 import { streamResponse } from "../../src/streams/streamResponse";
 
@@ -79,18 +77,13 @@ export default {
       const client = new OpenAI({ apiKey: "memory", baseURL: "http://memory/v1", fetch: memoryUpstream(tokens, tool), maxRetries: 0 });
       if (url.pathname === "/memory/peer") return obviousRelay(client, "bench", tokens);
       const params = { model: "gpt-4o-mini", messages: [{ role: "user" as const, content: "bench" }], max_tokens: tokens };
-      // What chatProducer does, with this client.
-      return streamResponse(request, { route: "/memory/ours", format: sse, heartbeatMs: 15_000 }, async ({ signal, send }) => {
-        const calls = new ToolCalls();
-        const records = chatRecords(send, calls);
-        // Ours takes the upstream as a plain fetch (src/llm/modelClient.ts): the same in-memory upstream.
-        const upstream = memoryUpstream(tokens, tool);
-        const model = { fetch: (path: string, init: { method: string; body?: unknown; signal?: AbortSignal }) =>
-          upstream(`http://memory/v1${path}`, { method: init.method, body: JSON.stringify(init.body), signal: init.signal }) };
-        const summary = await streamChat(model, params, { signal, firstTokenMs: 30_000, idleMs: 30_000 }, (delta) => records.delta(delta), calls);
-        records.end();
-        return summary;
-      });
+      // What chatProducer does; ours takes the upstream as a plain fetch (src/llm/modelClient.ts): the same one.
+      const upstream = memoryUpstream(tokens, tool);
+      const model = { fetch: (path: string, init: { method: string; body?: unknown; signal?: AbortSignal }) =>
+        upstream(`http://memory/v1${path}`, { method: init.method, body: JSON.stringify(init.body), signal: init.signal }) };
+      return streamResponse(request, { route: "/memory/ours", format: sse, heartbeatMs: 15_000 }, ({ signal, send }) =>
+        relayChatRecords(model, params, { signal, firstTokenMs: 30_000, idleMs: 30_000 }, send),
+      );
     }
     const { message, max_tokens, tools } = (await request.json()) as { message: string; max_tokens: number; tools?: OpenAI.ChatCompletionTool[] };
     const client = new OpenAI({ apiKey: env.OPENAI_API_KEY, baseURL: env.OPENAI_BASE_URL, maxRetries: 0 });

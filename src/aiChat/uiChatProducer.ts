@@ -1,10 +1,8 @@
 import type { FinishReason, UIMessageChunk } from "ai";
 import type OpenAI from "openai";
-import { chatRecords, type ChatRecord } from "../llm/chatRecords";
-import type { ChatInput } from "../llm/chatProducer";
+import type { ChatRecord } from "../llm/chatRecords";
+import { relayChatRecords, type ChatInput } from "../llm/chatProducer";
 import { modelClient } from "../llm/modelClient";
-import { streamChat } from "../llm/streamChat";
-import { ToolCalls } from "../llm/ToolCalls";
 import type { StreamContext } from "../streams/runProducer";
 
 /** What a UI chat stream needs: the chat request, the id of the assistant message it writes, and its options. */
@@ -34,11 +32,8 @@ const FINISH: Record<string, FinishReason> = { stop: "stop", length: "length", t
  */
 export async function uiChatProducer({ params, config, messageId, status }: UIChatInput, { signal, send }: StreamContext): Promise<UISummary> {
   const parts = uiParts(send as (chunk: UIMessageChunk<unknown, UIDataParts>) => void, messageId, status);
-  const calls = new ToolCalls();
-  const records = chatRecords(parts.record, calls);
   const limits = { signal, firstTokenMs: config.firstTokenMs, idleMs: config.idleMs };
-  const summary = await streamChat(modelClient(config), params, limits, (delta) => records.delta(delta), calls);
-  records.end();
+  const summary = await relayChatRecords(modelClient(config), params, limits, parts.record);
   parts.end();
   return { finishReason: FINISH[summary.finish_reason ?? ""] ?? "other", usage: summary.usage };
 }

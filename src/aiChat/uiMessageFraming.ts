@@ -4,9 +4,6 @@ import { stringifyLine } from "../streams/jsonl";
 import { encodeSSE, encodeSSEJSON } from "../streams/sse";
 import type { UISummary } from "./uiChatProducer";
 
-/** The header the AI SDK's UI message stream responses carry. */
-export const UI_STREAM_HEADER = ["x-vercel-ai-ui-message-stream", "v1"] as const;
-
 const chunk = (value: UIMessageChunk) => encodeSSEJSON(stringifyLine(value));
 const DONE = encodeSSE({ data: "[DONE]" });
 
@@ -18,6 +15,7 @@ const DONE = encodeSSE({ data: "[DONE]" });
 export const uiMessageFraming: Framing = {
   name: "ui-message",
   contentType: "text/event-stream",
+  headers: { "x-vercel-ai-ui-message-stream": "v1" },
   accepts: [],
   fixed: true,
   record: (value) => encodeSSEJSON(stringifyLine(value)),
@@ -28,11 +26,3 @@ export const uiMessageFraming: Framing = {
   error: (error) => (error.code === "cancelled" ? chunk({ type: "abort", reason: error.message }) : chunk({ type: "error", errorText: error.message })) + DONE,
   ping: encodeSSE({ comment: "ping" }),
 };
-
-/** The response with the UI message stream's header added. */
-export function withUIStreamHeader(response: Response): Response {
-  if (response.status !== 200) return response;
-  const headers = new Headers(response.headers);
-  headers.set(...UI_STREAM_HEADER);
-  return new Response(response.body, { status: response.status, headers });
-}

@@ -6,6 +6,13 @@ import type { LLMConfig } from "../settings";
 // What a caller may send, field by field, with OpenAI's own caps. Objects drop keys they do not name: only what is
 // checked here reaches the paid model. The prompt's size is capped separately, over everything forwarded.
 const text = z.string();
+// Shared with the Responses API's request (src/responses/responsesRequest.ts), so both forward the same things.
+/** An image the model's provider fetches, never this Worker: a remote URL, or inline bytes. */
+export const ImageURL = z.string().regex(/^(https?:\/\/|data:image\/[\w.+-]+;base64,)/, "must be an http(s) URL or a data:image/…;base64, URL");
+/** A function tool's name, as OpenAI allows it. */
+export const ToolName = z.string().regex(/^[\w-]{1,64}$/, "must be 1 to 64 letters, digits, _ or -");
+export const ReasoningEffort = z.enum(["none", "minimal", "low", "medium", "high", "xhigh"]);
+export const Metadata = z.record(z.string().max(64), z.string().max(512)).refine((pairs) => Object.keys(pairs).length <= 16, "at most 16 pairs");
 const name = z.string().max(64).optional();
 const TextPart = z.object({ type: z.literal("text"), text });
 const RefusalPart = z.object({ type: z.literal("refusal"), refusal: text });
@@ -13,7 +20,7 @@ const ImagePart = z.object({
   type: z.literal("image_url"),
   image_url: z.object({
     // A remote image goes on as its URL: the model's provider fetches it, never this Worker.
-    url: z.string().regex(/^(https?:\/\/|data:image\/[\w.+-]+;base64,)/, "must be an http(s) URL or a data:image/…;base64, URL"),
+    url: ImageURL,
     detail: z.enum(["auto", "low", "high"]).optional(),
   }),
 });
@@ -46,7 +53,7 @@ const JSONSchema = z.record(z.string(), z.unknown());
 const Tool = z.object({
   type: z.literal("function"),
   function: z.object({
-    name: z.string().regex(/^[\w-]{1,64}$/, "must be 1 to 64 letters, digits, _ or -"),
+    name: ToolName,
     description: text.optional(),
     parameters: JSONSchema.optional(),
     strict: z.boolean().nullish(),
@@ -78,9 +85,9 @@ const ChatRequest = z.object({
     .refine((bias) => Object.keys(bias).length <= 300, "at most 300 token ids").optional(),
   logprobs: z.boolean().optional(),
   top_logprobs: z.int().min(0).max(20).optional(),
-  reasoning_effort: z.enum(["none", "minimal", "low", "medium", "high", "xhigh"]).optional(),
+  reasoning_effort: ReasoningEffort.optional(),
   user: z.string().max(256).optional(),
-  metadata: z.record(z.string().max(64), z.string().max(512)).refine((pairs) => Object.keys(pairs).length <= 16, "at most 16 pairs").optional(),
+  metadata: Metadata.optional(),
 });
 
 /** What is sent upstream: the checked request, a model from the allow-list and a token cap. */

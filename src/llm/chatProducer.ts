@@ -1,9 +1,9 @@
 import type { LLMConfig } from "../settings";
 import type { StreamContext } from "../streams/runProducer";
 import type { ChatParams } from "./chatParams";
-import { chatRecords } from "./chatRecords";
-import { modelClient } from "./modelClient";
-import { streamChat, type ChatSummary } from "./streamChat";
+import { chatRecords, type ChatRecord } from "./chatRecords";
+import { modelClient, type ModelClient } from "./modelClient";
+import { streamChat, type ChatLimits, type ChatSummary } from "./streamChat";
 import { ToolCalls } from "./ToolCalls";
 
 /** What a chat stream needs: the checked request, and the model settings of the Worker that admitted it. */
@@ -13,11 +13,24 @@ export interface ChatInput {
 }
 
 /** The chat stream's producer: a record per delta (see `ChatRecord`); the finish reason, usage and tool calls as the summary. */
-export async function chatProducer({ params, config }: ChatInput, { signal, send }: StreamContext): Promise<ChatSummary> {
+export function chatProducer({ params, config }: ChatInput, { signal, send }: StreamContext): Promise<ChatSummary> {
+  const limits = { signal, firstTokenMs: config.firstTokenMs, idleMs: config.idleMs };
+  return relayChatRecords(modelClient(config), params, limits, send);
+}
+
+/**
+ * The relay as chat records: each delta turned into records as it arrives, the tool call still open finished at the
+ * end. What every chat protocol here writes its own wire from (/api/chat, the AI SDK's UI stream, the Responses API).
+ */
+export async function relayChatRecords(
+  client: ModelClient,
+  params: ChatParams,
+  limits: ChatLimits,
+  send: (record: ChatRecord) => void,
+): Promise<ChatSummary> {
   const calls = new ToolCalls();
   const records = chatRecords(send, calls);
-  const limits = { signal, firstTokenMs: config.firstTokenMs, idleMs: config.idleMs };
-  const summary = await streamChat(modelClient(config), params, limits, (delta) => records.delta(delta), calls);
+  const summary = await streamChat(client, params, limits, (delta) => records.delta(delta), calls);
   records.end();
   return summary;
 }

@@ -1,10 +1,8 @@
 import type OpenAI from "openai";
-import { chatRecords } from "../llm/chatRecords";
+import { relayChatRecords } from "../llm/chatProducer";
 import type { ChatParams } from "../llm/chatParams";
 import { modelClient } from "../llm/modelClient";
 import { parseEvent, relaySSE } from "../llm/relaySSE";
-import { streamChat } from "../llm/streamChat";
-import { ToolCalls } from "../llm/ToolCalls";
 import type { LLMConfig } from "../settings";
 import { HttpError } from "../streams/HttpError";
 import type { StreamContext } from "../streams/runProducer";
@@ -30,11 +28,7 @@ export async function responsesProducer(input: ResponsesInput, { signal, send }:
   const client = modelClient(input.config);
   if (input.mode === "translate") {
     const events = responseEvents(send, input.response);
-    const calls = new ToolCalls();
-    const records = chatRecords(events.record, calls);
-    const summary = await streamChat(client, input.params, limits, (delta) => records.delta(delta), calls);
-    records.end();
-    return events.end(summary);
+    return events.end(await relayChatRecords(client, input.params, limits, events.record));
   }
   let sequence = 0;
   let last: Response | undefined;

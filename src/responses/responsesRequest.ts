@@ -1,12 +1,12 @@
 import { z } from "zod";
-import { describeIssue, type ChatRequestBody } from "../llm/chatParams";
+import { describeIssue, ImageURL, Metadata, ReasoningEffort, ToolName, type ChatRequestBody } from "../llm/chatParams";
 import { HttpError } from "../streams/HttpError";
 
 // What a Responses API caller may send, field by field; the rest is dropped. The chat caps apply after translation.
 const InputText = z.object({ type: z.literal("input_text"), text: z.string() });
 const InputImage = z.object({
   type: z.literal("input_image"),
-  image_url: z.string().regex(/^(https?:\/\/|data:image\/[\w.+-]+;base64,)/, "must be an http(s) URL or a data:image/…;base64, URL"),
+  image_url: ImageURL,
   detail: z.enum(["auto", "low", "high"]).optional(),
 });
 const OutputText = z.object({ type: z.literal("output_text"), text: z.string() });
@@ -37,7 +37,7 @@ const ResponsesRequest = z.object({
   instructions: z.string().nullish(),
   tools: z.array(z.object({
     type: z.literal("function"),
-    name: z.string().regex(/^[\w-]{1,64}$/, "must be 1 to 64 letters, digits, _ or -"),
+    name: ToolName,
     description: z.string().nullish(),
     parameters: z.record(z.string(), z.unknown()).nullish(),
     strict: z.boolean().nullish(),
@@ -47,14 +47,14 @@ const ResponsesRequest = z.object({
   max_output_tokens: z.int().nullish(),
   temperature: z.number().nullish(),
   top_p: z.number().nullish(),
-  reasoning: z.object({ effort: z.enum(["none", "minimal", "low", "medium", "high", "xhigh"]).nullish(), summary: z.string().nullish() }).nullish(),
+  reasoning: z.object({ effort: ReasoningEffort.nullish(), summary: z.string().nullish() }).nullish(),
   text: z.object({
     format: z.discriminatedUnion("type", [
       z.object({ type: z.enum(["text", "json_object"]) }),
       z.object({ type: z.literal("json_schema"), name: z.string(), schema: z.record(z.string(), z.unknown()), description: z.string().optional(), strict: z.boolean().nullish() }),
     ]).optional(),
   }).nullish(),
-  metadata: z.record(z.string().max(64), z.string().max(512)).nullish(),
+  metadata: Metadata.nullish(),
   user: z.string().max(256).optional(),
   previous_response_id: z.string().max(64).nullish(),
   stream: z.boolean().nullish(),

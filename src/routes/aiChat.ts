@@ -1,6 +1,6 @@
 import type { IRequest } from "itty-router";
 import { uiChatRequest } from "../aiChat/uiChatRequest";
-import { uiMessageFraming, withUIStreamHeader } from "../aiChat/uiMessageFraming";
+import { uiMessageFraming } from "../aiChat/uiMessageFraming";
 import type { UIChatInput } from "../aiChat/uiChatProducer";
 import { readJSON } from "../http/readJSON";
 import { requireToken } from "../http/requireToken";
@@ -32,13 +32,13 @@ export function aiChat(durable: (env: Env) => Durable) {
       const { streams, limits } = durable(env);
       const { heartbeatMs } = settings(env);
       const options = { route: request.route, format: uiMessageFraming, heartbeatMs, limits, producer: "aiChat", input, location: () => location(chatId) };
-      return withUIStreamHeader(await durableResponse(request, streams, { ...options, streamId: streamIdOf(chatId) }));
+      return durableResponse(request, streams, { ...options, streamId: streamIdOf(chatId) });
     },
 
     async resume(request: IRequest, env: Env): Promise<Response> {
       await requireToken(request, env);
       const chatId = checkChatId(request.params.chatId);
-      return withUIStreamHeader(await readRunning(durable(env).streams, streamIdOf(chatId), uiMessageFraming, location(chatId)));
+      return readRunning(durable(env).streams, streamIdOf(chatId), uiMessageFraming, location(chatId));
     },
 
     async stop(request: IRequest, env: Env): Promise<Response> {

@@ -19,6 +19,8 @@ export interface Framing {
   readonly name: string;
   /** The Content-Type when the route's default is used. */
   readonly contentType: string;
+  /** Other headers a protocol's responses carry (the AI SDK's `x-vercel-ai-ui-message-stream: v1`). */
+  readonly headers?: Readonly<Record<string, string>>;
   /** The media types in `Accept` that pick it over the route's default. */
   readonly accepts: readonly string[];
   /** A protocol's own framing (OpenAI's chunks): its clients expect exactly it, so `Accept` never changes it. */

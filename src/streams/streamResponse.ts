@@ -108,6 +108,7 @@ export async function streamResponse(request: Request, options: StreamOptions, p
   if (failure && writer.firstAt === undefined) throw failure;
   return new Response(body, {
     headers: {
+      ...framing.headers,
       "content-type": contentType,
       "cache-control": "no-cache, no-transform",
       // Marks the body as not to be compressed: wrangler dev gzips text/plain for clients that accept it, and

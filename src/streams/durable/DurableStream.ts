@@ -109,7 +109,6 @@ export abstract class DurableStream<E = unknown> extends DurableObject<E> {
   #producing: Promise<void> | undefined;
   #detached: ReturnType<typeof setTimeout> | undefined;
   #detachedMs = 0;
-  #heartbeatMs = 15_000;
   /** The position of the last record, and the bytes of JSON recorded. */
   #seq = 0;
   #bytes = 0;
@@ -142,7 +141,6 @@ export abstract class DurableStream<E = unknown> extends DurableObject<E> {
       job.streamId, job.limits.keepMs, job.heartbeatMs, job.format, Date.now(), stringifyLine(job.input ?? null),
     );
     this.#detachedMs = job.limits.detachedMs;
-    this.#heartbeatMs = job.heartbeatMs;
     this.#abort = new AbortController();
     this.#armDetached();
     const first = Promise.withResolvers<void>();
@@ -198,7 +196,7 @@ export abstract class DurableStream<E = unknown> extends DurableObject<E> {
     });
     // Joined in the same synchronous step as the replay was read: no record can fall between the two.
     if (live) this.#join(reader);
-    return new Response(body, { headers: { "content-type": framing.contentType } });
+    return new Response(body, { headers: { ...framing.headers, "content-type": framing.contentType } });
   }
 
   /** What the stream is now (running or how it ended, its input and first record); undefined when there is none. */

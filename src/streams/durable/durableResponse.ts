@@ -141,9 +141,12 @@ async function relay(
   if (response.status === 404) throw streamNotFound();
   if (response.status === 406) throw new HttpError(406, "not_acceptable", `this stream cannot be read as ${picked?.framing.name}`);
   if (response.status === 416) throw new HttpError(400, "bad_request", "no record of this stream has that number yet");
-  const headers = new Headers({ "stream-id": streamId, "content-location": location });
-  if (response.status === 204) return new Response(null, { status: 204, headers });
-  headers.set("content-type", picked?.contentType ?? response.headers.get("content-type") ?? "text/event-stream");
+  if (response.status === 204) return new Response(null, { status: 204, headers: { "stream-id": streamId, "content-location": location } });
+  // The framing's own headers, as the object sent them, then the ones every stream here has.
+  const headers = new Headers(response.headers);
+  headers.set("stream-id", streamId);
+  headers.set("content-location", location);
+  if (picked) headers.set("content-type", picked.contentType);
   headers.set("cache-control", "no-cache, no-transform");
   // As for every stream here: wrangler dev would otherwise gzip it and deliver it at the end.
   headers.set("content-encoding", "identity");
