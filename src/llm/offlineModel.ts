@@ -10,7 +10,7 @@ interface ChatRequest extends OfflineRequest {
 }
 
 /**
- * A `fetch` that answers OpenAI chat-completion requests itself, in OpenAI's wire format, so the SDK and everything
+ * A `fetch` that answers OpenAI chat-completion requests itself, in OpenAI's wire format, so the relay and everything
  * after it run unchanged with no network: deterministic deltas that depend on the request (`offlinePlan`: text,
  * reasoning, tool calls, refusals), one every `tokenMs`.
  */
