@@ -9,7 +9,19 @@ export async function readJSON(request: Request, maxBytes: number): Promise<unkn
     throw new HttpError(415, "unsupported_media_type", "the body must be application/json");
   }
   const tooLarge = () => new HttpError(413, "body_too_large", `the body must be at most ${maxBytes} bytes`);
-  if (Number(request.headers.get("content-length") ?? 0) > maxBytes) throw tooLarge();
+  const length = request.headers.get("content-length");
+  if (Number(length ?? 0) > maxBytes) throw tooLarge();
+  // A declared length within the limit is the body's length (HTTP framing holds it to that): read it in one call.
+  const text = length !== null && /^\d+$/.test(length) ? await request.text() : await readCapped(request, maxBytes, tooLarge);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HttpError(400, "bad_json", "the body is not valid JSON");
+  }
+}
+
+/** A body of unknown length (chunked), counted as it arrives and refused as soon as it passes `maxBytes`. */
+async function readCapped(request: Request, maxBytes: number, tooLarge: () => HttpError): Promise<string> {
   const reader = request.body?.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -22,10 +34,5 @@ export async function readJSON(request: Request, maxBytes: number): Promise<unkn
     }
     chunks.push(step.value);
   }
-  const text = new TextDecoder().decode(await new Blob(chunks).arrayBuffer());
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new HttpError(400, "bad_json", "the body is not valid JSON");
-  }
+  return new TextDecoder().decode(await new Blob(chunks).arrayBuffer());
 }

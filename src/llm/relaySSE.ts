@@ -1,6 +1,5 @@
 import { HttpError } from "../streams/HttpError";
 import { idleTimer, type IdleTimer } from "../streams/idleTimer";
-import { readText } from "../streams/readText";
 import { SSEDecoder } from "../streams/SSEDecoder";
 import { upstreamError } from "./upstreamError";
 
@@ -39,11 +38,18 @@ export async function relaySSE(
   let watchdog: IdleTimer = idleTimer(limits.firstTokenMs, expire("the model sent nothing in time"));
   let first = true;
   let finished = false;
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  // A read stuck on a body that ignores the signal (the offline model's) ends when the abort cancels it.
+  const cancel = () => void reader?.cancel(upstream.signal.reason).catch(() => {});
   try {
     const response = await open(upstream.signal);
+    reader = response.body!.getReader();
+    upstream.signal.addEventListener("abort", cancel, { once: true });
     const events = new SSEDecoder();
-    reading: for await (const text of readText(response.body!, upstream.signal)) {
-      for (const { data, event } of events.push(text)) {
+    const decoder = new TextDecoder();
+    // The reader's own loop, not an async generator over it: per read, that saves a generator step and its promises.
+    reading: for (let read = await reader.read(); !read.done; read = await reader.read()) {
+      for (const { data, event } of events.push(decoder.decode(read.value, { stream: true }))) {
         const seen = onEvent(data, event);
         if (seen === "end") {
           finished = true;
@@ -62,9 +68,14 @@ export async function relaySSE(
   } finally {
     watchdog.stop();
     limits.signal.removeEventListener("abort", leave);
-    // Leaving early (the client went away) or failing: make sure the upstream request stops too.
+    upstream.signal.removeEventListener("abort", cancel);
+    // Leaving early (the client went away) or failing: make sure the upstream request stops too. After the last
+    // event, what may follow it ([DONE], the close) is not waited for.
     if (!finished) upstream.abort();
+    await reader?.cancel().catch(() => {});
+    reader?.releaseLock();
   }
+  if (timeout) throw timeout;
   if (limits.signal.aborted) throw limits.signal.reason;
   if (!finished) throw new HttpError(502, "upstream_cut", "the model's answer was cut off");
 }

@@ -16,9 +16,13 @@ export class LineDecoder {
     if (text !== "") this.#afterCR = false;
     LINE_BREAK.lastIndex = start;
     for (let match; (match = LINE_BREAK.exec(text)); ) {
-      this.#pieces.push(text.slice(start, match.index));
-      lines.push(this.#pieces.join(""));
-      this.#pieces = [];
+      // Most lines arrive whole: only a line begun in an earlier piece is joined.
+      if (this.#pieces.length === 0) lines.push(text.slice(start, match.index));
+      else {
+        this.#pieces.push(text.slice(start, match.index));
+        lines.push(this.#pieces.join(""));
+        this.#pieces = [];
+      }
       start = LINE_BREAK.lastIndex;
       if (match[0] === "\r" && start === text.length) this.#afterCR = true;
     }
