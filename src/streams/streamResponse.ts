@@ -41,29 +41,26 @@ export async function streamResponse(request: Request, options: StreamOptions, p
   const leave = () => abort.abort(new DOMException("the client left", "AbortError"));
   request.signal?.addEventListener("abort", leave, { once: true });
 
-  let controller!: ReadableStreamDefaultController<Uint8Array>;
-  let drained: (() => void) | undefined;
-  const body = new ReadableStream<Uint8Array>(
-    {
-      start: (c) => void (controller = c),
-      pull: () => drained?.(),
-      cancel: leave,
-    },
-    { highWaterMark: HIGH_WATER_MARK, size: (chunk) => chunk.byteLength },
-  );
+  // The body is a native stream: the runtime sends what is written without calling into JavaScript per chunk, as it
+  // must for a JS ReadableStream (its pull, its queue): about a fifth less CPU per token (README, Benchmark). A write
+  // that fails means the client is gone.
+  const { readable: body, writable } = new IdentityTransformStream({ highWaterMark: HIGH_WATER_MARK });
+  const out = writable.getWriter();
+  out.closed.catch(leave);
   const opened = Promise.withResolvers<void>();
-  const writer = new StreamWriter(framing, (chunk) => settle(() => controller.enqueue(chunk)), {
+  const writer = new StreamWriter(framing, (chunk) => void out.write(chunk).catch(leave), {
     heartbeatMs: options.heartbeatMs,
     onFirstWrite: opened.resolve,
   });
   const send = (value: unknown) => writer.record(options.schema ? validateRecord(options.schema, value) : value);
-  // After each yielded record: enqueue it now rather than in the microtask, so desiredSize counts it, and wait while
-  // the client has more than the high-water mark unread.
+  // After each yielded record: write it now rather than in the microtask, so desiredSize counts it, and wait while
+  // the client has more than the high-water mark unread. A failed write has already stopped the stream.
   const pace = () => {
     writer.flush();
-    if ((controller.desiredSize ?? 1) > 0) return undefined;
-    return new Promise<void>((resolve) => (drained = resolve));
+    return (out.desiredSize ?? 1) > 0 ? undefined : out.ready.catch(() => {});
   };
+  const close = () => void out.close().catch(() => {});
+  const fail = (reason: unknown) => void out.abort(reason).catch(() => {});
 
   let outcome: Outcome = "complete";
   let failure: HttpError | undefined;
@@ -71,18 +68,19 @@ export async function streamResponse(request: Request, options: StreamOptions, p
     try {
       const summary = await runProducer(producer, { signal: abort.signal, send }, pace);
       writer.end(summary);
-      controller.close();
+      close();
     } catch (error) {
       if (abort.signal.aborted) {
         outcome = "cancelled";
-        settle(() => controller.error(abort.signal.reason));
+        fail(abort.signal.reason);
       } else {
         outcome = "error";
         failure = asHttpError(error);
         if (writer.firstAt !== undefined) {
           // Plain text has no error record: erroring the body makes the transfer fail rather than end cleanly.
           const recorded = writer.error({ message: failure.message, code: failure.code });
-          settle(() => (recorded ? controller.close() : controller.error(error)));
+          if (recorded) close();
+          else fail(error);
         }
       }
     } finally {
@@ -116,13 +114,4 @@ export async function streamResponse(request: Request, options: StreamOptions, p
       "content-encoding": "identity",
     },
   });
-}
-
-/** Runs a close or error on a body the client may already have cancelled, where it would throw. */
-function settle(action: () => void): void {
-  try {
-    action();
-  } catch {
-    // The body was cancelled: nobody is left to tell.
-  }
 }
