@@ -2,10 +2,9 @@
 // local OpenAI-compatible upstream that stamps each token with the time it was sent. Prints and records figures;
 // fails on errors of the harness, never on timings.
 import { mkdirSync, writeFileSync } from "node:fs";
-import { parseSSE } from "../src/streams/parseSSE";
-import { readLines } from "../src/streams/readLines";
 import { startFakeOpenAI } from "../test/node/fakeOpenAI";
-import { startMiniflare } from "./miniflare";
+import { now, openaiTokens, percentile, post, sseTokens, streamOnce, TOOLS, type Target } from "./load";
+import { measureFloor } from "./floor";
 import { cpuSeconds, peakMiB, startDev, workerdPids } from "./processes";
 
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 1000);
@@ -14,49 +13,6 @@ const SHORT = 20; // tokens per answer in the load run
 const LONG = 100; // tokens per answer in the run that separates per-token from per-stream CPU
 const MEMORY_TOKENS = 200; // deltas per answer when the upstream is in memory (500 answers)
 const TOOL_FRAGMENTS = 200; // argument fragments of the tool call in the latency run
-
-/** One target a client can stream tokens from. */
-interface Target {
-  name: string;
-  /** With `tool`, the answer is a tool call and its argument fragments are the tokens. */
-  request(tokens: number, client: number, tool?: boolean): Promise<Response>;
-  /** The token texts (stamps) of one event, from this target's framing. */
-  tokens(data: string, event: string): string[];
-}
-
-const TOOLS = [{ type: "function", function: { name: "bench", parameters: { type: "object" } } }];
-
-const now = () => performance.timeOrigin + performance.now();
-
-function post(url: URL, tokens: number, client: number, tool = false): Promise<Response> {
-  return fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json", "cf-connecting-ip": `10.${client >> 16}.${(client >> 8) & 255}.${client & 255}` },
-    body: JSON.stringify({ message: "bench", max_tokens: tokens, ...(tool ? { tools: TOOLS } : {}) }),
-  });
-}
-
-/** Streams one answer; returns each token's latency (received minus sent), or throws on a bad stream. */
-async function streamOnce(target: Target, tokens: number, client: number, tool = false): Promise<number[]> {
-  const response = await target.request(tokens, client, tool);
-  if (!response.ok) throw new Error(`${target.name}: HTTP ${response.status} ${await response.text()}`);
-  const latencies: number[] = [];
-  let ended = false;
-  for await (const event of parseSSE(readLines(response.body!))) {
-    const received = now();
-    if (event.event === "done" || event.data === "[DONE]" || event.event === "response.completed") ended = true;
-    else if (event.event === "error") throw new Error(`${target.name}: error event ${event.data}`);
-    else for (const token of target.tokens(event.data, event.event)) latencies.push(received - Number(token));
-  }
-  if (!ended) throw new Error(`${target.name}: the stream was cut`);
-  if (latencies.length !== tokens) throw new Error(`${target.name}: ${latencies.length} of ${tokens} tokens`);
-  return latencies;
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
 
 const round = (value: number, digits = 2) => Number(value.toFixed(digits));
 
@@ -68,9 +24,6 @@ async function main() {
     startDev("edge-streams", vars),
     startDev("peer", ["-c", "bench/peer/wrangler.toml", ...vars]),
   ]);
-  // Text deltas are default events; a tool call's fragments are tool-call-delta events (its start and end carry no stamp).
-  const sseTokens = (data: string, event: string) =>
-    event === "message" ? [JSON.parse(data) as string] : event === "tool-call-delta" ? [(JSON.parse(data) as { arguments: string }).arguments] : [];
   const targets: Record<string, Target> = {
     direct: {
       name: "direct",
@@ -80,12 +33,7 @@ async function main() {
           headers: { "content-type": "application/json" },
           body: JSON.stringify({ model: "bench", messages: [], stream: true, max_tokens: tokens, ...(tool ? { tools: TOOLS } : {}) }),
         }),
-      tokens: (data) => {
-        type Delta = { content?: string; tool_calls?: { function: { arguments?: string } }[] };
-        const delta = (JSON.parse(data) as { choices: { delta: Delta }[] }).choices[0]?.delta;
-        const token = delta?.content || delta?.tool_calls?.[0]?.function.arguments;
-        return token ? [token] : [];
-      },
+      tokens: openaiTokens,
     },
     // Both relays get the same request: a JSON POST, from one address per simulated client (the per-client rate
     // limit counts them apart; the peer has none).
@@ -229,52 +177,33 @@ async function main() {
   }
   console.log(`  ours ÷ peer: text ${round(memory["ours text"]! / memory["peer text"]!)}×, tool ${round(memory["ours tool"]! / memory["peer tool"]!)}×`);
 
-  // 5. The same load without wrangler dev's proxy Worker: each relay alone in Miniflare (the same bindings), reached
-  // through Miniflare's entry and on a direct socket. The dev processes are stopped first, so the only workerd under
-  // this process is the one measured.
+  // 5. The same load without wrangler dev's proxy Worker (bench/floor.ts). The dev processes are stopped first, so
+  // the only workerd under this process is the one measured.
   ours.child.kill();
   peer.child.kill();
   await new Promise((resolve) => setTimeout(resolve, 1000));
-  const floor: Record<string, { cpuPer1000TokensMs: number; tokenP99Ms: number; errors: number }> = {};
-  const mfVars = { OPENAI_BASE_URL: base, OPENAI_API_KEY: "sk-bench", CHAT_MAX_TOKENS: "1000" };
-  for (const [name, config, path] of [[ours.name, "wrangler.toml", "/api/chat"], [peer.name, "bench/peer/wrangler.toml", "/"]] as const) {
-    const mf = await startMiniflare(name, config, mfVars);
-    const pids = workerdPids(process.pid);
-    for (const [way, url] of [["entry", mf.entry], ["direct", mf.direct]] as const) {
-      const target: Target = { name: `${name} ${way}`, request: (tokens, id) => post(new URL(path, url), tokens, id), tokens: sseTokens };
-      const cpuFor = async (tokens: number) => {
-        const before = cpuSeconds(pids);
-        const results = await Promise.allSettled(Array.from({ length: STREAMS }, () => streamOnce(target, tokens, ++client)));
-        const failed = results.filter((r) => r.status === "rejected");
-        if (failed.length > 0) console.log(`  ${target.name}: ${failed.length} failed, first: ${(failed[0] as PromiseRejectedResult).reason}`);
-        const latencies = results.flatMap((r) => (r.status === "fulfilled" ? r.value : []));
-        return { cpuS: cpuSeconds(pids) - before, errors: failed.length, p99: percentile(latencies, 99) };
-      };
-      const short = await cpuFor(SHORT);
-      const long = await cpuFor(LONG);
-      floor[target.name] = {
-        cpuPer1000TokensMs: round(((long.cpuS - short.cpuS) / (STREAMS * (LONG - SHORT))) * 1e6, 1),
-        tokenP99Ms: round(short.p99, 1),
-        errors: short.errors + long.errors,
-      };
-    }
-    await mf.dispose();
-  }
+  const floor = await measureFloor(base, PACE_MS, STREAMS, () => ++client);
   const devFigure = (name: string) => (load[name] as { cpuPer1000TokensMs: number }).cpuPer1000TokensMs;
   console.log(`\nwithout the dev hop (Miniflare), ${STREAMS} concurrent   CPU ms/1000 tokens   token p99 ms   errors`);
-  for (const [name, f] of Object.entries(floor)) {
+  for (const [name, f] of Object.entries(floor.cpu)) {
     console.log(`  ${name.padEnd(44)} ${f.cpuPer1000TokensMs.toFixed(1).padStart(20)} ${f.tokenP99Ms.toFixed(1).padStart(14)} ${String(f.errors).padStart(8)}`);
   }
-  const oursDirect = floor[`${ours.name} direct`]!.cpuPer1000TokensMs;
-  const peerDirect = floor[`${peer.name} direct`]!.cpuPer1000TokensMs;
+  const cpuOf = (name: string) => floor.cpu[name]!.cpuPer1000TokensMs;
+  const [oursDirect, peerDirect, floorDirect] = [cpuOf(`${ours.name} direct`), cpuOf(`${peer.name} direct`), cpuOf("native passthrough (the floor) direct")];
   console.log(
     `  ours ÷ peer on a direct socket ${round(oursDirect / peerDirect)}× (under wrangler dev ${round(devFigure(ours.name) / devFigure(peer.name))}×); ` +
+      `above the floor ${round((oursDirect - floorDirect) / (peerDirect - floorDirect))}×; ` +
       `the dev hop's share of ours under wrangler dev: ${Math.round(100 * (1 - oursDirect / devFigure(ours.name)))}%`,
   );
+  console.log(`\nlatency per token at 200 concurrent streams (started over ${PACE_MS} ms), direct socket (ms)     p50      p99   added p50   added p99`);
+  for (const [name, l] of Object.entries(floor.latency)) {
+    const more = floor.added[name];
+    console.log(`  ${name.padEnd(56)} ${l.p50.toFixed(2).padStart(8)} ${l.p99.toFixed(2).padStart(8)} ${(more ? more.p50.toFixed(2) : "").padStart(11)} ${(more ? more.p99.toFixed(2) : "").padStart(11)}`);
+  }
 
   mkdirSync("bench/results", { recursive: true });
   const file = "bench/results/chat.json";
-  writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), streams: STREAMS, paceMs: PACE_MS, latency, added: { [ours.name]: added(ours.name), [peer.name]: added(peer.name), [`${ours.name} tool`]: added(ours.name, " tool"), [`${peer.name} tool`]: added(peer.name, " tool") }, load, withoutDevHop: floor, openaiApisCpuMsPer1000Tokens: apiCpu, relayAloneCpuMsPer1000Deltas: memory }, null, 2));
+  writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), streams: STREAMS, paceMs: PACE_MS, latency, added: { [ours.name]: added(ours.name), [peer.name]: added(peer.name), [`${ours.name} tool`]: added(ours.name, " tool"), [`${peer.name} tool`]: added(peer.name, " tool") }, load, withoutDevHop: floor.cpu, at200Streams: { latency: floor.latency, added: floor.added }, openaiApisCpuMsPer1000Tokens: apiCpu, relayAloneCpuMsPer1000Deltas: memory }, null, 2));
   console.log(`\nwritten to ${file}`);
 
   await upstream.close();

@@ -14,11 +14,23 @@ export interface MiniflareWorker {
   entry: URL;
   /** Straight to the Worker's socket. */
   direct: URL;
+  /** The Worker's DevTools socket, when started with `inspect`. */
+  inspector?: URL;
+  /** The bundled script the Worker runs (its `// src/…` comments say which module each line is from). */
+  scriptPath: string;
   dispose(): Promise<void>;
 }
 
+export interface MiniflareOptions {
+  /** Opens DevTools on the Worker (`inspector`). */
+  inspect?: boolean;
+  /** Leaves the rate limiters unbound: Miniflare emulates one with a Durable Object and SQLite, costs production has not. */
+  withoutRateLimit?: boolean;
+}
+
 /** Bundles the Worker of `configPath` and runs it in Miniflare with `vars` added to its own. */
-export async function startMiniflare(name: string, configPath: string, vars: Record<string, string>): Promise<MiniflareWorker> {
+export async function startMiniflare(name: string, configPath: string, vars: Record<string, string>, options: MiniflareOptions = {}): Promise<MiniflareWorker> {
+  const { inspect = false, withoutRateLimit = false } = options;
   const { workerOptions, main } = unstable_getMiniflareWorkerOptions(configPath);
   const dir = mkdtempSync(join(tmpdir(), "edge-streams-mf-"));
   const scriptPath = join(dir, "worker.js");
@@ -34,10 +46,11 @@ export async function startMiniflare(name: string, configPath: string, vars: Rec
     logLevel: "warning",
   });
   // Assets (the demo page) and wrangler's module rules are left out: the script is already bundled, the page unused.
-  const { assets: _assets, modulesRules: _rules, bindings, ...rest } = workerOptions as Record<string, unknown> & { bindings?: Record<string, unknown> };
+  const { assets: _assets, modulesRules: _rules, bindings, ratelimits, ...rest } = workerOptions as Record<string, unknown> & { bindings?: Record<string, unknown> };
   const mf = new Miniflare(
     convertV4MiniflareOptions({
       ...rest,
+      ...(withoutRateLimit ? {} : { ratelimits }),
       name,
       modules: true,
       modulesRoot: dir,
@@ -47,9 +60,11 @@ export async function startMiniflare(name: string, configPath: string, vars: Rec
       port: 0,
       unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
       defaultPersistRoot: join(dir, "state"),
+      ...(inspect ? { inspectorPort: 0, inspectorHost: "127.0.0.1", unsafeInspectorProxy: true } : {}),
     } as never),
   );
   const entry = await mf.ready;
   const direct = await mf.unsafeGetDirectURL(name);
-  return { name, entry, direct, dispose: () => mf.dispose() };
+  const inspector = inspect ? new URL(name, await mf.getInspectorURL()) : undefined;
+  return { name, entry, direct, inspector, scriptPath, dispose: () => mf.dispose() };
 }

@@ -85,6 +85,15 @@ export default {
         relayChatRecords(model, params, { signal, firstTokenMs: 30_000, idleMs: 30_000 }, send),
       );
     }
+    // The floor under any relay: the upstream's own SSE passed through natively, no JavaScript per token.
+    if (url.pathname === "/passthrough") {
+      const { max_tokens } = (await request.json()) as { max_tokens: number };
+      return fetch(`${env.OPENAI_BASE_URL}/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${env.OPENAI_API_KEY}` },
+        body: JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "bench" }], stream: true, max_tokens }),
+      });
+    }
     const { message, max_tokens, tools } = (await request.json()) as { message: string; max_tokens: number; tools?: OpenAI.ChatCompletionTool[] };
     const client = new OpenAI({ apiKey: env.OPENAI_API_KEY, baseURL: env.OPENAI_BASE_URL, maxRetries: 0 });
     return obviousRelay(client, message, max_tokens, tools);
