@@ -71,7 +71,8 @@ interface StreamRow extends Record<string, SqlStorageValue> {
 
 interface Reader {
   writer: StreamWriter;
-  controller: ReadableStreamDefaultController<Uint8Array>;
+  /** The response body's writable side: a native stream, so the runtime sends it without JavaScript per chunk. */
+  out: WritableStreamDefaultWriter<Uint8Array>;
 }
 
 // How soon a reconnecting EventSource comes back; browsers default to about 3 s.
@@ -178,22 +179,17 @@ export abstract class DurableStream<E = unknown> extends DurableObject<E> {
     const lastSent = end ? end.seq : this.#seq;
     if (after > lastSent && !(end?.kind === "error")) return new Response(null, { status: 416 });
 
-    let reader!: Reader;
-    const body = new ReadableStream<Uint8Array>({
-      start: (controller) => {
-        const writer = new StreamWriter(framing, (chunk) => this.#enqueue(reader, chunk), {
-          heartbeatMs: stream.heartbeat_ms,
-          heartbeatNow: live,
-        });
-        reader = { writer, controller };
-        if (framing.name === "sse") controller.enqueue(new TextEncoder().encode(encodeSSE({ retry: RETRY_MS })));
-        for (const [seq, json] of this.#recordsAfter(after)) writer.record(JSON.parse(json), seq);
-        // A reader past the end (it saw records a restart lost) gets the end at its own position: with that id it
-        // reconnects to a 204, as every reader that has the end does, rather than to this end again.
-        if (end) this.#endReader(reader, end);
-      },
-      cancel: () => this.#leave(reader),
-    });
+    const { readable: body, writable } = new IdentityTransformStream();
+    const out = writable.getWriter();
+    const writer = new StreamWriter(framing, (chunk) => this.#enqueue(reader, chunk), { heartbeatMs: stream.heartbeat_ms, heartbeatNow: live });
+    const reader: Reader = { writer, out };
+    // The reader went away (the body was cancelled): a write fails, or the stream errors.
+    out.closed.catch(() => this.#leave(reader));
+    if (framing.name === "sse") this.#enqueue(reader, new TextEncoder().encode(encodeSSE({ retry: RETRY_MS })));
+    for (const [seq, json] of this.#recordsAfter(after)) writer.record(JSON.parse(json), seq);
+    // A reader past the end (it saw records a restart lost) gets the end at its own position: with that id it
+    // reconnects to a 204, as every reader that has the end does, rather than to this end again.
+    if (end) this.#endReader(reader, end);
     // Joined in the same synchronous step as the replay was read: no record can fall between the two.
     if (live) this.#join(reader);
     return new Response(body, { headers: { ...framing.headers, "content-type": framing.contentType } });
@@ -341,11 +337,8 @@ export abstract class DurableStream<E = unknown> extends DurableObject<E> {
   #endReader(reader: Reader, end: End): void {
     if (end.kind === "done") reader.writer.end(end.value, end.seq);
     else reader.writer.error(end.value as ErrorRecord, end.seq);
-    try {
-      reader.controller.close();
-    } catch {
-      // Already cancelled by its reader.
-    }
+    // Rejects when its reader has already cancelled: nothing to do then.
+    reader.out.close().catch(() => {});
   }
 
   #endOf(): End | undefined {
@@ -371,11 +364,7 @@ export abstract class DurableStream<E = unknown> extends DurableObject<E> {
   }
 
   #enqueue(reader: Reader, chunk: Uint8Array): void {
-    try {
-      reader.controller.enqueue(chunk);
-    } catch {
-      this.#leave(reader);
-    }
+    reader.out.write(chunk).catch(() => this.#leave(reader));
   }
 
   #join(reader: Reader): void {
