@@ -4,7 +4,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { startFakeOpenAI } from "../test/node/fakeOpenAI";
 import { now, openaiTokens, percentile, post, sseTokens, streamOnce, TOOLS, type Target } from "./load";
-import { measureFloor } from "./floor";
+import { measureFloor, measureLatency } from "./floor";
 import { cpuSeconds, peakMiB, startDev, workerdPids } from "./processes";
 
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 1000);
@@ -182,28 +182,35 @@ async function main() {
   ours.child.kill();
   peer.child.kill();
   await new Promise((resolve) => setTimeout(resolve, 1000));
-  const floor = await measureFloor(base, PACE_MS, STREAMS, () => ++client);
+  const floor = await measureFloor(base, STREAMS, () => ++client);
   const devFigure = (name: string) => (load[name] as { cpuPer1000TokensMs: number }).cpuPer1000TokensMs;
   console.log(`\nwithout the dev hop (Miniflare), ${STREAMS} concurrent   CPU ms/1000 tokens   token p99 ms   errors`);
-  for (const [name, f] of Object.entries(floor.cpu)) {
+  for (const [name, f] of Object.entries(floor)) {
     console.log(`  ${name.padEnd(44)} ${f.cpuPer1000TokensMs.toFixed(1).padStart(20)} ${f.tokenP99Ms.toFixed(1).padStart(14)} ${String(f.errors).padStart(8)}`);
   }
-  const cpuOf = (name: string) => floor.cpu[name]!.cpuPer1000TokensMs;
-  const [oursDirect, peerDirect, floorDirect] = [cpuOf(`${ours.name} direct`), cpuOf(`${peer.name} direct`), cpuOf("native passthrough (the floor) direct")];
+  const direct = (name: string) => floor[`${name} direct`]!.cpuPer1000TokensMs;
+  const [oursDirect, peerDirect, passthrough, pump] = [direct(ours.name), direct(peer.name), direct("native passthrough"), direct("JavaScript pump")];
   console.log(
     `  ours ÷ peer on a direct socket ${round(oursDirect / peerDirect)}× (under wrangler dev ${round(devFigure(ours.name) / devFigure(peer.name))}×); ` +
-      `above the floor ${round((oursDirect - floorDirect) / (peerDirect - floorDirect))}×; ` +
+      `above the native passthrough ${round((oursDirect - passthrough) / (peerDirect - passthrough))}×; ` +
+      `the JavaScript pump alone is ${round(pump / peerDirect)}× the peer; ` +
       `the dev hop's share of ours under wrangler dev: ${Math.round(100 * (1 - oursDirect / devFigure(ours.name)))}%`,
   );
-  console.log(`\nlatency per token at 200 concurrent streams (started over ${PACE_MS} ms), direct socket (ms)     p50      p99   added p50   added p99`);
-  for (const [name, l] of Object.entries(floor.latency)) {
-    const more = floor.added[name];
-    console.log(`  ${name.padEnd(56)} ${l.p50.toFixed(2).padStart(8)} ${l.p99.toFixed(2).padStart(8)} ${(more ? more.p50.toFixed(2) : "").padStart(11)} ${(more ? more.p99.toFixed(2) : "").padStart(11)}`);
+
+  // 6. Latency at 200 concurrent streams, at the benchmark's pace and at a fifth of it.
+  const at200 = [await measureLatency(upstream.url, PACE_MS, () => ++client), await measureLatency(upstream.url, PACE_MS * 5, () => ++client)];
+  for (const run of at200) {
+    console.log(`\nlatency per token, 200 concurrent streams, tokens ${run.paceMs} ms apart (${run.tokensPerS} tokens/s), direct socket (ms)`);
+    console.log(`  ${"".padEnd(30)}      p50      p99   added p50   added p99`);
+    for (const [name, l] of Object.entries(run.latency)) {
+      const more = run.added[name];
+      console.log(`  ${name.padEnd(30)} ${l.p50.toFixed(2).padStart(8)} ${l.p99.toFixed(2).padStart(8)} ${(more ? more.p50.toFixed(2) : "").padStart(11)} ${(more ? more.p99.toFixed(2) : "").padStart(11)}`);
+    }
   }
 
   mkdirSync("bench/results", { recursive: true });
   const file = "bench/results/chat.json";
-  writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), streams: STREAMS, paceMs: PACE_MS, latency, added: { [ours.name]: added(ours.name), [peer.name]: added(peer.name), [`${ours.name} tool`]: added(ours.name, " tool"), [`${peer.name} tool`]: added(peer.name, " tool") }, load, withoutDevHop: floor.cpu, at200Streams: { latency: floor.latency, added: floor.added }, openaiApisCpuMsPer1000Tokens: apiCpu, relayAloneCpuMsPer1000Deltas: memory }, null, 2));
+  writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), streams: STREAMS, paceMs: PACE_MS, latency, added: { [ours.name]: added(ours.name), [peer.name]: added(peer.name), [`${ours.name} tool`]: added(ours.name, " tool"), [`${peer.name} tool`]: added(peer.name, " tool") }, load, withoutDevHop: floor, at200Streams: at200, openaiApisCpuMsPer1000Tokens: apiCpu, relayAloneCpuMsPer1000Deltas: memory }, null, 2));
   console.log(`\nwritten to ${file}`);
 
   await upstream.close();

@@ -1,8 +1,9 @@
 // The chat load without `wrangler dev`'s proxy Worker in front: each relay alone in Miniflare (the bindings of its
 // wrangler.toml), reached through Miniflare's entry and on a direct socket, beside the floor under any relay (the
-// upstream's SSE passed through natively). Also the latency each token gains at 200 concurrent streams, their starts
-// spread over one token interval as independent clients' would be (in lockstep, every stream's token lands in the
-// same millisecond, and the last of 200 waits for the other 199).
+// upstream's SSE passed through natively, and pumped through JavaScript unchanged). Also the latency each token gains
+// at 200 concurrent streams, their starts spread over a second as independent clients' would be (in lockstep, every
+// stream's token lands in the same millisecond and the last of 200 waits for the other 199, and 200 request set-ups
+// at once hold up every token behind them).
 import { openaiTokens, percentile, post, sseTokens, streamOnce, type Target } from "./load";
 import { startMiniflare } from "./miniflare";
 import { cpuSeconds, workerdPids } from "./processes";
@@ -10,6 +11,8 @@ import { cpuSeconds, workerdPids } from "./processes";
 const SHORT = 20;
 const LONG = 100;
 const LATENCY_STREAMS = 200;
+// The 200 latency streams start over this long, as clients arriving over a second rather than in one instant.
+const LATENCY_RAMP_MS = 1000;
 
 export interface FloorFigures {
   cpuPer1000TokensMs: number;
@@ -24,55 +27,48 @@ export interface LatencyFigures {
 
 const round = (value: number, digits = 2) => Number(value.toFixed(digits));
 
+// Each relay's Worker and the routes measured on it. The peer's Worker also serves the floors: the upstream's SSE
+// returned as fetch gave it, or pumped through JavaScript unchanged.
+const RELAYS = [
+  { name: "edge-streams", config: "wrangler.toml", routes: [["edge-streams", "/api/chat", sseTokens]] },
+  {
+    name: "peer",
+    config: "bench/peer/wrangler.toml",
+    routes: [["peer", "/", sseTokens], ["JavaScript pump", "/pump", openaiTokens], ["native passthrough", "/passthrough", openaiTokens]],
+  },
+] as const;
+
+/** Runs `count` answers of `tokens` at once, their starts spread over `spreadMs`; their token latencies and errors. */
+async function load(target: Target, count: number, tokens: number, nextClient: () => number, spreadMs = 0) {
+  const start = async (i: number) => {
+    if (spreadMs > 0) await new Promise((resolve) => setTimeout(resolve, (i * spreadMs) / count));
+    return streamOnce(target, tokens, nextClient());
+  };
+  const results = await Promise.allSettled(Array.from({ length: count }, (_, i) => start(i)));
+  const failed = results.filter((r) => r.status === "rejected");
+  if (failed.length > 0) console.log(`  ${target.name}: ${failed.length} failed, first: ${(failed[0] as PromiseRejectedResult).reason}`);
+  return { errors: failed.length, latencies: results.flatMap((r) => (r.status === "fulfilled" ? r.value : [])) };
+}
+
+const varsFor = (upstream: string) => ({ OPENAI_BASE_URL: upstream, OPENAI_API_KEY: "sk-bench", CHAT_MAX_TOKENS: "1000" });
+
 /**
- * Runs `streams` concurrent short (20-token) then long (100-token) answers through each target; the CPU difference
- * between the runs, per token, is the per-token cost with per-stream costs cancelled out. `upstream` is the fake's
- * OpenAI base URL (stamp mode); `nextClient` numbers the simulated clients across the whole benchmark.
+ * Runs `streams` concurrent short (20-token) then long (100-token) answers through each target, through Miniflare's
+ * entry and on a direct socket; the CPU difference between the runs, per token, is the per-token cost with per-stream
+ * costs cancelled out. `upstream` is the fake's OpenAI base URL (stamp mode); `nextClient` numbers the simulated
+ * clients across the whole benchmark.
  */
-export async function measureFloor(upstream: string, paceMs: number, streams: number, nextClient: () => number) {
-  const vars = { OPENAI_BASE_URL: upstream, OPENAI_API_KEY: "sk-bench", CHAT_MAX_TOKENS: "1000" };
+export async function measureFloor(upstream: string, streams: number, nextClient: () => number): Promise<Record<string, FloorFigures>> {
   const cpu: Record<string, FloorFigures> = {};
-  const latency: Record<string, LatencyFigures> = {};
-  const load = async (target: Target, count: number, tokens: number, spreadMs = 0) => {
-    const start = async (i: number) => {
-      if (spreadMs > 0) await new Promise((resolve) => setTimeout(resolve, (i * spreadMs) / count));
-      return streamOnce(target, tokens, nextClient());
-    };
-    const results = await Promise.allSettled(Array.from({ length: count }, (_, i) => start(i)));
-    const failed = results.filter((r) => r.status === "rejected");
-    if (failed.length > 0) console.log(`  ${target.name}: ${failed.length} failed, first: ${(failed[0] as PromiseRejectedResult).reason}`);
-    return { errors: failed.length, latencies: results.flatMap((r) => (r.status === "fulfilled" ? r.value : [])) };
-  };
-
-  // The upstream straight from the client at 200 streams: what the relays' latency is measured against.
-  const direct: Target = {
-    name: "direct",
-    request: (tokens) =>
-      fetch(`${upstream}/chat/completions`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ model: "bench", messages: [], stream: true, max_tokens: tokens }),
-      }),
-    tokens: openaiTokens,
-  };
-  const directLatencies = (await load(direct, LATENCY_STREAMS, LONG, paceMs)).latencies;
-  latency.direct = { p50: round(percentile(directLatencies, 50)), p99: round(percentile(directLatencies, 99)) };
-
-  const relays = [
-    { name: "edge-streams", config: "wrangler.toml", routes: [["/api/chat", sseTokens]] },
-    // The peer's Worker also serves the floor: the upstream's SSE returned as fetch gave it.
-    { name: "peer", config: "bench/peer/wrangler.toml", routes: [["/", sseTokens], ["/passthrough", openaiTokens]] },
-  ] as const;
-  for (const relay of relays) {
-    const mf = await startMiniflare(relay.name, relay.config, vars);
+  for (const relay of RELAYS) {
+    const mf = await startMiniflare(relay.name, relay.config, varsFor(upstream));
     const pids = workerdPids(process.pid);
-    for (const [path, tokens] of relay.routes) {
-      const label = path === "/passthrough" ? "native passthrough (the floor)" : relay.name;
+    for (const [label, path, tokens] of relay.routes) {
       for (const [way, url] of [["entry", mf.entry], ["direct", mf.direct]] as const) {
         const target: Target = { name: `${label} ${way}`, request: (count, id) => post(new URL(path, url), count, id), tokens };
         const cpuFor = async (count: number) => {
           const before = cpuSeconds(pids);
-          const { errors, latencies } = await load(target, streams, count);
+          const { errors, latencies } = await load(target, streams, count, nextClient);
           return { cpuS: cpuSeconds(pids) - before, errors, p99: percentile(latencies, 99) };
         };
         const short = await cpuFor(SHORT);
@@ -83,9 +79,36 @@ export async function measureFloor(upstream: string, paceMs: number, streams: nu
           errors: short.errors + long.errors,
         };
       }
-      const latencyTarget: Target = { name: `${label} latency`, request: (count, id) => post(new URL(path, mf.direct), count, id), tokens };
-      const { latencies } = await load(latencyTarget, LATENCY_STREAMS, LONG, paceMs);
-      latency[label] = { p50: round(percentile(latencies, 50)), p99: round(percentile(latencies, 99)) };
+    }
+    await mf.dispose();
+  }
+  return cpu;
+}
+
+/**
+ * The latency each token gains at 200 concurrent 100-token streams on a direct socket, the upstream pacing tokens
+ * `paceMs` apart (`root` is the fake upstream's URL): each target against the upstream read straight from the client.
+ */
+export async function measureLatency(root: string, paceMs: number, nextClient: () => number) {
+  const upstream = `${root}/stamp-${paceMs}/v1`;
+  const latency: Record<string, LatencyFigures> = {};
+  const summary = (latencies: number[]) => ({ p50: round(percentile(latencies, 50)), p99: round(percentile(latencies, 99)) });
+  const direct: Target = {
+    name: "direct",
+    request: (tokens) =>
+      fetch(`${upstream}/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: "bench", messages: [], stream: true, max_tokens: tokens }),
+      }),
+    tokens: openaiTokens,
+  };
+  latency.direct = summary((await load(direct, LATENCY_STREAMS, LONG, nextClient, LATENCY_RAMP_MS)).latencies);
+  for (const relay of RELAYS) {
+    const mf = await startMiniflare(relay.name, relay.config, varsFor(upstream));
+    for (const [label, path, tokens] of relay.routes) {
+      const target: Target = { name: `${label} latency`, request: (count, id) => post(new URL(path, mf.direct), count, id), tokens };
+      latency[label] = summary((await load(target, LATENCY_STREAMS, LONG, nextClient, LATENCY_RAMP_MS)).latencies);
     }
     await mf.dispose();
   }
@@ -94,5 +117,5 @@ export async function measureFloor(upstream: string, paceMs: number, streams: nu
       .filter(([name]) => name !== "direct")
       .map(([name, l]) => [name, { p50: round(l.p50 - latency.direct!.p50), p99: round(l.p99 - latency.direct!.p99) }]),
   );
-  return { cpu, latency, added };
+  return { paceMs, tokensPerS: (LATENCY_STREAMS * 1000) / paceMs, latency, added };
 }

@@ -1,5 +1,6 @@
 // npm run bench (third part): a 1 GiB upload through /api/upload (counted, hashed, stored in Miniflare's R2), side by
-// side with a plain Node http server that only hashes the same bytes with node:crypto (curl is the client); then the
+// side with a plain Node http server that only hashes the same bytes with node:crypto (curl is the client), sent with
+// its length (one streamed put) and chunked (multipart parts); then the
 // same bytes through tus (/api/files/) in 64 MiB PATCHes, each size in a fresh `wrangler dev` so its peak memory is
 // its own.
 import { execFile } from "node:child_process";
@@ -19,9 +20,10 @@ const MiB = 1024 * 1024;
 const run = promisify(execFile);
 const round = (value: number, digits = 2) => Number(value.toFixed(digits));
 
-/** Uploads the file with curl; returns MiB/s and the JSON answer. */
-async function upload(url: string, file: string): Promise<{ mibPerS: number; answer: { sha256: string; bytes: number } }> {
-  const { stdout } = await run("curl", ["-s", "-T", file, "-H", "content-type: application/octet-stream", "-w", "\n%{speed_upload}", url]);
+/** Uploads the file with curl, with its length or chunked (no length: multipart parts); returns MiB/s and the JSON answer. */
+async function upload(url: string, file: string, chunked = false): Promise<{ mibPerS: number; answer: { sha256: string; bytes: number } }> {
+  const headers = ["-H", "content-type: application/octet-stream", ...(chunked ? ["-H", "transfer-encoding: chunked"] : [])];
+  const { stdout } = await run("curl", ["-s", "-T", file, ...headers, "-w", "\n%{speed_upload}", url]);
   const lines = stdout.trim().split("\n");
   return { mibPerS: Number(lines.at(-1)) / MiB, answer: JSON.parse(lines.slice(0, -1).join("\n")) };
 }
@@ -86,12 +88,20 @@ async function main() {
   const worker = await upload(new URL("/api/upload", ours.url).href, file);
   const cpu = cpuSeconds(pids) - before;
   const memory = round(peakMiB(pids), 0);
+  // The same bytes with no length: 8 MiB multipart parts, each stored before the next is read.
+  const chunkedBefore = cpuSeconds(pids);
+  const chunked = await upload(new URL("/api/upload", ours.url).href, file, true);
+  const chunkedCpu = cpuSeconds(pids) - chunkedBefore;
 
   console.log("                                   MiB/s   × Node   workerd CPU s/GiB   SHA-256");
   console.log(`  Node http + node:crypto        ${round(node.mibPerS, 0).toString().padStart(7)}     1.00                      ${node.answer.sha256 === expected ? "matches" : "DIFFERS"}`);
   console.log(
     `  /api/upload (hash + R2)        ${round(worker.mibPerS, 0).toString().padStart(7)} ${round(worker.mibPerS / node.mibPerS).toFixed(2).padStart(8)} ` +
       `${round(cpu / (SIZE / 1024 ** 3)).toFixed(2).padStart(19)}   ${worker.answer.sha256 === expected ? "matches" : "DIFFERS"}`,
+  );
+  console.log(
+    `  /api/upload chunked (parts)    ${round(chunked.mibPerS, 0).toString().padStart(7)} ${round(chunked.mibPerS / node.mibPerS).toFixed(2).padStart(8)} ` +
+      `${round(chunkedCpu / (SIZE / 1024 ** 3)).toFixed(2).padStart(19)}   ${chunked.answer.sha256 === expected ? "matches" : "DIFFERS"}`,
   );
   console.log(`peak memory, workerd processes: ${memory} MiB`);
   ours.child.kill();
@@ -129,11 +139,11 @@ async function main() {
   mkdirSync("bench/results", { recursive: true });
   writeFileSync(
     "bench/results/upload.json",
-    JSON.stringify({ at: new Date().toISOString(), bytes: SIZE, node, worker: { ...worker, cpuSPerGiB: round(cpu / (SIZE / 1024 ** 3)) }, peakMiB: memory, expected, tus }, null, 2),
+    JSON.stringify({ at: new Date().toISOString(), bytes: SIZE, node, worker: { ...worker, cpuSPerGiB: round(cpu / (SIZE / 1024 ** 3)) }, chunked: { ...chunked, cpuSPerGiB: round(chunkedCpu / (SIZE / 1024 ** 3)) }, peakMiB: memory, expected, tus }, null, 2),
   );
   console.log("written to bench/results/upload.json");
   peer.close();
-  if (worker.answer.sha256 !== expected || node.answer.sha256 !== expected || tus.some((t) => !t.matches)) process.exit(1);
+  if (worker.answer.sha256 !== expected || chunked.answer.sha256 !== expected || node.answer.sha256 !== expected || tus.some((t) => !t.matches)) process.exit(1);
 }
 
 main().catch((error) => {

@@ -85,14 +85,26 @@ export default {
         relayChatRecords(model, params, { signal, firstTokenMs: 30_000, idleMs: 30_000 }, send),
       );
     }
-    // The floor under any relay: the upstream's own SSE passed through natively, no JavaScript per token.
-    if (url.pathname === "/passthrough") {
+    // The floors under any relay: the upstream's own SSE passed through natively (no JavaScript per token), and
+    // pumped through JavaScript unchanged (one read and one write per network read: the least a relay that looks at
+    // the tokens can do).
+    if (url.pathname === "/passthrough" || url.pathname === "/pump") {
       const { max_tokens } = (await request.json()) as { max_tokens: number };
-      return fetch(`${env.OPENAI_BASE_URL}/chat/completions`, {
+      const upstream = await fetch(`${env.OPENAI_BASE_URL}/chat/completions`, {
         method: "POST",
         headers: { "content-type": "application/json", authorization: `Bearer ${env.OPENAI_API_KEY}` },
         body: JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "bench" }], stream: true, max_tokens }),
       });
+      if (url.pathname === "/passthrough") return upstream;
+      const { readable, writable } = new IdentityTransformStream();
+      const pump = async () => {
+        const reader = upstream.body!.getReader();
+        const writer = writable.getWriter();
+        for (let read = await reader.read(); !read.done; read = await reader.read()) void writer.write(read.value);
+        await writer.close();
+      };
+      void pump();
+      return new Response(readable, { headers: { "content-type": "text/event-stream" } });
     }
     const { message, max_tokens, tools } = (await request.json()) as { message: string; max_tokens: number; tools?: OpenAI.ChatCompletionTool[] };
     const client = new OpenAI({ apiKey: env.OPENAI_API_KEY, baseURL: env.OPENAI_BASE_URL, maxRetries: 0 });

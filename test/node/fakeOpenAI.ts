@@ -41,7 +41,8 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
     if (req.url === "/_requests") return void res.end(JSON.stringify(requests));
     void answer(req, res, requests);
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  // A deep accept queue: the benchmark opens a thousand streams at once.
+  await new Promise<void>((resolve) => server.listen({ port: 0, host: "127.0.0.1", backlog: 4096 }, resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url,
