@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { describeIssue, type ChatRequestBody } from "../llm/chatParams";
 import { HttpError } from "../streams/HttpError";
 

@@ -1,5 +1,5 @@
 import type { IRequest } from "itty-router";
-import { z } from "zod";
+import * as z from "zod";
 import { intParam } from "../http/intParam";
 import { wantsResume } from "../http/wantsResume";
 import { settings } from "../settings";
