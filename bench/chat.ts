@@ -4,6 +4,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { startFakeOpenAI } from "../test/node/fakeOpenAI";
 import { now, openaiTokens, percentile, post, sseTokens, streamOnce, TOOLS, type Target } from "./load";
+import { bundleSize } from "./bundleSize";
 import { measureFloor, measureLatency } from "./floor";
 import { cpuSeconds, peakMiB, startDev, workerdPids } from "./processes";
 
@@ -44,6 +45,14 @@ async function main() {
   let client = 0;
 
   console.log(`chat relay benchmark: upstream paces tokens ${PACE_MS} ms apart; ${STREAMS} concurrent streams\n`);
+
+  // 0. What each Worker weighs as the edge loads it (cold start is bundle size).
+  const bundle = { [ours.name]: await bundleSize(), [peer.name]: await bundleSize(["-c", "bench/peer/wrangler.toml"]) };
+  const [oursBundle, peerBundle] = [bundle[ours.name]!, bundle[peer.name]!];
+  console.log(
+    `bundle, as wrangler deploy uploads it: ours ${oursBundle.kib} KiB (${oursBundle.gzipKiB} KiB gzipped), ` +
+      `peer ${peerBundle.kib} KiB (${peerBundle.gzipKiB} KiB gzipped): ${round(oursBundle.gzipKiB / peerBundle.gzipKiB)}× gzipped\n`,
+  );
 
   // 1. Latency each token gains through the relay, one stream at a time: text deltas (10 answers of 50), then a tool
   // call's argument fragments (3 answers of 200).
@@ -210,7 +219,7 @@ async function main() {
 
   mkdirSync("bench/results", { recursive: true });
   const file = "bench/results/chat.json";
-  writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), streams: STREAMS, paceMs: PACE_MS, latency, added: { [ours.name]: added(ours.name), [peer.name]: added(peer.name), [`${ours.name} tool`]: added(ours.name, " tool"), [`${peer.name} tool`]: added(peer.name, " tool") }, load, withoutDevHop: floor, at200Streams: at200, openaiApisCpuMsPer1000Tokens: apiCpu, relayAloneCpuMsPer1000Deltas: memory }, null, 2));
+  writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), streams: STREAMS, paceMs: PACE_MS, bundle, latency, added: { [ours.name]: added(ours.name), [peer.name]: added(peer.name), [`${ours.name} tool`]: added(ours.name, " tool"), [`${peer.name} tool`]: added(peer.name, " tool") }, load, withoutDevHop: floor, at200Streams: at200, openaiApisCpuMsPer1000Tokens: apiCpu, relayAloneCpuMsPer1000Deltas: memory }, null, 2));
   console.log(`\nwritten to ${file}`);
 
   await upstream.close();
