@@ -9,7 +9,7 @@ import { startMiniflare } from "./miniflare";
 import { cpuSeconds, workerdPids } from "./processes";
 
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 1000);
-const TOKENS = 20;
+const TOKENS = Number(process.env.BENCH_PROFILE_TOKENS ?? 20);
 const SAMPLE_US = 100;
 const TOP = 20;
 
@@ -110,6 +110,7 @@ async function main() {
   const runs = [
     ["edge-streams", "wrangler.toml", "/api/chat", false],
     ["edge-streams without the rate limiter", "wrangler.toml", "/api/chat", true],
+    ["edge-streams recorded (?resume=1, a Durable Object per stream)", "wrangler.toml", "/api/chat?resume=1", true],
     ["peer", "bench/peer/wrangler.toml", "/", false],
   ] as const;
   for (const [label, config, path, withoutRateLimit] of runs) {
