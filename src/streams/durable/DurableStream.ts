@@ -181,7 +181,10 @@ export abstract class DurableStream<E = unknown> extends DurableObject<E> {
 
     const { readable: body, writable } = new IdentityTransformStream();
     const out = writable.getWriter();
-    const writer = new StreamWriter(framing, (chunk) => this.#enqueue(reader, chunk), { heartbeatMs: stream.heartbeat_ms, heartbeatNow: live });
+    const writer = new StreamWriter(framing, (chunk) => this.#enqueue(reader, chunk), {
+      heartbeatMs: stream.heartbeat_ms,
+      heartbeatNow: live,
+    });
     const reader: Reader = { writer, out };
     // The reader went away (the body was cancelled): a write fails, or the stream errors.
     out.closed.catch(() => this.#leave(reader));
