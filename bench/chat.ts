@@ -3,7 +3,7 @@
 // fails on errors of the harness, never on timings.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { startFakeOpenAI } from "../test/node/fakeOpenAI";
-import { now, openaiTokens, percentile, post, sseTokens, streamOnce, TOOLS, type Target } from "./load";
+import { mean, now, openaiTokens, percentile, post, sseTokens, streamOnce, takeTurns, TOOLS, type Target } from "./load";
 import { bundleSize } from "./bundleSize";
 import { measureFloor, measureLatency } from "./floor";
 import { cpuSeconds, peakMiB, startDev, workerdPids } from "./processes";
@@ -16,6 +16,16 @@ const MEMORY_TOKENS = 200; // deltas per answer when the upstream is in memory (
 const TOOL_FRAGMENTS = 200; // argument fragments of the tool call in the latency run
 
 const round = (value: number, digits = 2) => Number(value.toFixed(digits));
+
+interface LoadFigures {
+  errors: number;
+  wallS: number;
+  tokenP99Ms: number;
+  cpuPerStreamMs: number;
+  cpuPer1000TokensMs: number;
+  turns1000TokensMs: number[];
+  peakMiB: number;
+}
 
 async function main() {
   const upstream = await startFakeOpenAI();
@@ -74,9 +84,9 @@ async function main() {
   row("direct from the upstream", latency.direct!, latency["direct tool"]!);
   for (const name of [ours.name, peer.name]) row(`added by ${name}`, added(name), added(name, " tool"));
 
-  // 2. Many streams at once, short and long answers; CPU of the relay's workerd processes around each run.
-  const load: Record<string, object> = {};
-  for (const name of [ours.name, peer.name]) {
+  // 2. Many streams at once, short and long answers; CPU of the relay's workerd processes around each run. The two
+  // relays take turns (ours, peer, peer, ours) and each figure is the mean of its turns.
+  const turns = await takeTurns([ours.name, peer.name], async (name) => {
     const pids = workerdPids(devs[name]!.child.pid!);
     const run = async (tokens: number) => {
       const before = cpuSeconds(pids);
@@ -89,33 +99,38 @@ async function main() {
       const failed = results.filter((r) => r.status === "rejected");
       const latencies = results.flatMap((r) => (r.status === "fulfilled" ? r.value : []));
       if (failed.length > 0) console.log(`  ${name}: ${failed.length} failed, first: ${(failed[0] as PromiseRejectedResult).reason}`);
-      return { errors: failed.length, wallS: round(wallS), tokenP99Ms: round(percentile(latencies, 99), 1), cpuS: round(cpuS, 3) };
+      return { errors: failed.length, wallS, tokenP99Ms: percentile(latencies, 99), cpuS };
     };
     const short = await run(SHORT);
     const long = await run(LONG);
     const perTokenMs = ((long.cpuS - short.cpuS) / (STREAMS * (LONG - SHORT))) * 1000;
-    const perStreamMs = (short.cpuS * 1000 - STREAMS * SHORT * perTokenMs) / STREAMS;
+    return { short, long, perTokenMs, perStreamMs: (short.cpuS * 1000 - STREAMS * SHORT * perTokenMs) / STREAMS };
+  });
+  const load: Record<string, LoadFigures> = {};
+  for (const [name, runs] of Object.entries(turns)) {
     load[name] = {
-      short,
-      long,
-      cpuPerStreamMs: round(perStreamMs),
-      cpuPer1000TokensMs: round(perTokenMs * 1000, 1),
-      peakMiB: round(peakMiB(pids), 0),
+      errors: runs.reduce((sum, r) => sum + r.short.errors + r.long.errors, 0),
+      wallS: round(mean(runs.map((r) => r.short.wallS))),
+      tokenP99Ms: round(mean(runs.map((r) => r.short.tokenP99Ms)), 1),
+      cpuPerStreamMs: round(mean(runs.map((r) => r.perStreamMs))),
+      cpuPer1000TokensMs: round(mean(runs.map((r) => r.perTokenMs)) * 1000, 1),
+      turns1000TokensMs: runs.map((r) => round(r.perTokenMs * 1000, 1)),
+      peakMiB: round(peakMiB(workerdPids(devs[name]!.child.pid!)), 0),
     };
   }
 
-  console.log(`\n${STREAMS} concurrent streams        errors   wall s   token p99 ms   CPU ms/stream   CPU ms/1000 tokens   peak MiB`);
-  for (const [name, figures] of Object.entries(load) as [string, any][]) {
+  console.log(`\n${STREAMS} concurrent streams        errors   wall s   token p99 ms   CPU ms/stream   CPU ms/1000 tokens (each turn)   peak MiB`);
+  for (const [name, figures] of Object.entries(load)) {
     console.log(
-      `  ${name.padEnd(22)} ${String(figures.short.errors + figures.long.errors).padStart(8)} ${figures.short.wallS.toFixed(2).padStart(8)} ` +
-        `${figures.short.tokenP99Ms.toFixed(1).padStart(14)} ${figures.cpuPerStreamMs.toFixed(2).padStart(15)} ` +
-        `${figures.cpuPer1000TokensMs.toFixed(1).padStart(20)} ${String(figures.peakMiB).padStart(10)}`,
+      `  ${name.padEnd(22)} ${String(figures.errors).padStart(8)} ${figures.wallS.toFixed(2).padStart(8)} ` +
+        `${figures.tokenP99Ms.toFixed(1).padStart(14)} ${figures.cpuPerStreamMs.toFixed(2).padStart(15)} ` +
+        `${`${figures.cpuPer1000TokensMs.toFixed(1)} (${figures.turns1000TokensMs.join(", ")})`.padStart(32)} ${String(figures.peakMiB).padStart(10)}`,
     );
   }
-  const o = load[ours.name] as any;
-  const p = load[peer.name] as any;
+  const o = load[ours.name]!;
+  const p = load[peer.name]!;
   console.log(
-    `\nours / peer: wall ${round(o.short.wallS / p.short.wallS)}×, token p99 ${round(o.short.tokenP99Ms / p.short.tokenP99Ms)}×, ` +
+    `\nours / peer: wall ${round(o.wallS / p.wallS)}×, token p99 ${round(o.tokenP99Ms / p.tokenP99Ms)}×, ` +
       `CPU per token ${round(o.cpuPer1000TokensMs / p.cpuPer1000TokensMs)}×, CPU per stream ${round(o.cpuPerStreamMs / p.cpuPerStreamMs)}×`,
   );
   console.log("(wall and token p99 from the short run; CPU is whole workerd processes, so only ratios carry over)");
@@ -187,15 +202,16 @@ async function main() {
   console.log(`  ours ÷ peer: text ${round(memory["ours text"]! / memory["peer text"]!)}×, tool ${round(memory["ours tool"]! / memory["peer tool"]!)}×`);
 
   // 5. The same load without wrangler dev's proxy Worker (bench/floor.ts). The dev processes are stopped first, so
-  // the only workerd under this process is the one measured.
+  // the workerd processes under this process are Miniflare's alone.
   ours.child.kill();
   peer.child.kill();
   await new Promise((resolve) => setTimeout(resolve, 1000));
   const floor = await measureFloor(base, STREAMS, () => ++client);
-  const devFigure = (name: string) => (load[name] as { cpuPer1000TokensMs: number }).cpuPer1000TokensMs;
-  console.log(`\nwithout the dev hop (Miniflare), ${STREAMS} concurrent   CPU ms/1000 tokens   token p99 ms   errors`);
+  const devFigure = (name: string) => load[name]!.cpuPer1000TokensMs;
+  console.log(`\nwithout the dev hop (Miniflare), ${STREAMS} concurrent   CPU ms/1000 tokens (each turn)   token p99 ms   errors`);
   for (const [name, f] of Object.entries(floor)) {
-    console.log(`  ${name.padEnd(44)} ${f.cpuPer1000TokensMs.toFixed(1).padStart(20)} ${f.tokenP99Ms.toFixed(1).padStart(14)} ${String(f.errors).padStart(8)}`);
+    const cpu = `${f.cpuPer1000TokensMs.toFixed(1)} (${f.turns1000TokensMs.join(", ")})`;
+    console.log(`  ${name.padEnd(40)} ${cpu.padStart(30)} ${f.tokenP99Ms.toFixed(1).padStart(14)} ${String(f.errors).padStart(8)}`);
   }
   const direct = (name: string) => floor[`${name} direct`]!.cpuPer1000TokensMs;
   const [oursDirect, peerDirect, passthrough, pump] = [direct(ours.name), direct(peer.name), direct("native passthrough"), direct("JavaScript pump")];

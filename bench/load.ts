@@ -57,3 +57,15 @@ export function openaiTokens(data: string): string[] {
   const token = delta?.content || delta?.tool_calls?.[0]?.function.arguments;
   return token ? [token] : [];
 }
+
+/**
+ * Measures each name in order, then in reverse (A B B A): whole-process CPU drifts within a run (±30% here between
+ * runs of one target), and so each name gets the same drift. Returns each name's measurements.
+ */
+export async function takeTurns<T>(names: readonly string[], measure: (name: string) => Promise<T>): Promise<Record<string, T[]>> {
+  const turns: Record<string, T[]> = {};
+  for (const name of [...names, ...[...names].reverse()]) (turns[name] ??= []).push(await measure(name));
+  return turns;
+}
+
+export const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
