@@ -1,5 +1,5 @@
-// The chat load without `wrangler dev`'s proxy Worker in front: each relay alone in Miniflare (the bindings of its
-// wrangler.toml), reached through Miniflare's entry and on a direct socket, beside the floor under any relay (the
+// The chat load without `wrangler dev`'s proxy Worker in front: each relay in its own Miniflare (its own workerd, with
+// the bindings of its wrangler.toml), reached through Miniflare's entry and on a direct socket, beside the floor under any relay (the
 // upstream's SSE passed through natively, and pumped through JavaScript unchanged). Also the latency each token gains
 // at 200 concurrent streams, their starts spread over a second as independent clients' would be (in lockstep, every
 // stream's token lands in the same millisecond and the last of 200 waits for the other 199, and 200 request set-ups
