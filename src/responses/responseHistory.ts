@@ -1,7 +1,7 @@
 import type OpenAI from "openai";
 import type { StreamSnapshot } from "../streams/durable/DurableStream";
 import { HttpError } from "../streams/HttpError";
-import type { ResponsesInput } from "./responsesProducer";
+import type { StoredResponse } from "./responsesProducer";
 
 /**
  * The conversation a stored response continues (`previous_response_id`), in chat form: the messages it was asked
@@ -9,7 +9,7 @@ import type { ResponsesInput } from "./responsesProducer";
  * over, as OpenAI does not carry them.
  */
 export function responseHistory(snapshot: StreamSnapshot | undefined): unknown[] {
-  const input = snapshot?.input as ResponsesInput | undefined;
+  const input = snapshot?.kept as StoredResponse | undefined;
   if (!snapshot || input?.mode !== "translate") {
     throw new HttpError(400, "bad_request", "previous_response_id: no stored response has this id (background or store: true responses are kept)");
   }

@@ -16,6 +16,9 @@ export type ResponsesInput =
   | { mode: "translate"; params: ChatParams; config: LLMConfig; response: Response }
   | { mode: "native"; body: Record<string, unknown>; config: LLMConfig };
 
+/** What a stored response keeps in its Durable Object's storage: the translate input without the settings (and so the key). */
+export type StoredResponse = Omit<Extract<ResponsesInput, { mode: "translate" }>, "config">;
+
 const LAST = new Set(["response.completed", "response.incomplete", "response.failed"]);
 
 /**

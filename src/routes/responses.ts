@@ -7,7 +7,7 @@ import { chatParams } from "../llm/chatParams";
 import { modelClient } from "../llm/modelClient";
 import { responseHistory } from "../responses/responseHistory";
 import { responsesFraming } from "../responses/responsesFraming";
-import { responsesProducer, type ResponsesInput } from "../responses/responsesProducer";
+import { responsesProducer, type ResponsesInput, type StoredResponse } from "../responses/responsesProducer";
 import { responsesRequest, toChatRequest, type ResponsesRequest } from "../responses/responsesRequest";
 import { settings, type LLMConfig } from "../settings";
 import { durableResponse, readAt, startDurable, type Durable } from "../streams/durable/durableResponse";
@@ -47,7 +47,9 @@ export function responses(durable: (env: Env) => Durable) {
       const { heartbeatMs } = settings(env);
       const options = { route: request.route, format: responsesFraming, heartbeatMs };
       if (stored) {
-        const job = { ...options, limits, producer: "responses", input, streamId };
+        // Kept for GET and previous_response_id: the request and the response object, never the settings (the key).
+        const keep: StoredResponse = { mode: "translate", params, response };
+        const job = { ...options, limits, producer: "responses", input, keep, streamId };
         if (body.background && !body.stream) {
           await startDurable(streams, job);
           return Response.json({ ...response, status: "in_progress" });
@@ -104,7 +106,7 @@ export function responses(durable: (env: Env) => Durable) {
 /** The snapshot of a response stored here; 404 for any other id, a durable stream of another route's included. */
 async function storedResponse({ streams }: Durable, id: string): Promise<StreamSnapshot> {
   const snapshot = await streams.getByName(streamIdOf(id)).snapshot();
-  if (!snapshot || (snapshot.input as ResponsesInput | null)?.mode !== "translate") throw notFound();
+  if (!snapshot || (snapshot.kept as StoredResponse | null)?.mode !== "translate") throw notFound();
   return snapshot;
 }
 
@@ -112,7 +114,7 @@ async function storedResponse({ streams }: Durable, id: string): Promise<StreamS
 async function currentResponse(durable: Durable, id: string): Promise<Response_> {
   const snapshot = await storedResponse(durable, id);
   if (snapshot.end?.kind === "done") return snapshot.end.value as Response_;
-  const started = (snapshot.first as { response?: Response_ } | undefined)?.response ?? (snapshot.input as { response: Response_ }).response;
+  const started = (snapshot.first as { response?: Response_ } | undefined)?.response ?? (snapshot.kept as StoredResponse).response;
   if (!snapshot.end) return started;
   const { code, message } = snapshot.end.value as { code: string; message: string };
   if (code === "cancelled") return { ...started, status: "cancelled" };

@@ -216,6 +216,21 @@ describe("cancelling a resumable chat stream", () => {
   });
 });
 
+describe("what a resumable chat stream stores", () => {
+  it("keeps the answer's records but never the model's API key, which the producer was handed", async () => {
+    const response = await start("stored", upstream("ok"));
+    const id = streamId(response);
+    const [first] = (await readEvents(response)).filter((e) => e.event === "message");
+    expect((await seenUpstream("stored")).authorization).toBe("Bearer sk-test-secret");
+    const [stream, records] = await runInDurableObject(stub(id), (_, state) =>
+      ["stream", "records"].map((table) => state.storage.sql.exec(`SELECT * FROM ${table}`).toArray()),
+    );
+    // The rows are there to search: the answer's first record among the stored lines.
+    expect(records!.flatMap((row) => String(row.data).split("\n"))).toContain(first!.data);
+    expect(JSON.stringify([stream, records])).not.toContain("sk-test-secret");
+  });
+});
+
 describe("the alarm of a resumable chat stream", () => {
   it("deletes a finished stream once its keep time is up, leaving no storage behind", async () => {
     const response = await start("expire");

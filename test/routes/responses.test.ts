@@ -1,3 +1,5 @@
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { APIError } from "openai";
 import type { ResponseStreamEvent } from "openai/resources/responses/responses";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -190,6 +192,16 @@ describe("background responses", () => {
     expect(next.output_text).toBe('The tool get_weather returned {"temp":3}, so that is the answer.');
     await sdk.responses.delete(first.id);
     await expect(sdk.responses.retrieve(first.id)).rejects.toMatchObject({ status: 404 });
+  });
+
+  it("stores a kept response's request and answer, never the model's API key", async () => {
+    const stored = await workerSDK(upstream("ok")).responses.create({ model, input: "keep me", store: true });
+    expect((await upstreamRequests()).find((r) => JSON.stringify(r.body).includes("keep me"))?.authorization).toBe("Bearer sk-test-secret");
+    const rows = await runInDurableObject(env.STREAMS.getByName(stored.id.slice("resp_".length)), (_, state) =>
+      ["stream", "records"].map((table) => state.storage.sql.exec(`SELECT * FROM ${table}`).toArray()),
+    );
+    expect(JSON.stringify(rows)).toContain("keep me"); // what previous_response_id needs is there
+    expect(JSON.stringify(rows)).not.toContain("sk-test-secret");
   });
 
   it.each(["resp_AAAAAAAAAAAAAAAAAAAAAA", "resp_upstream-style-0123456789abcdef", "anything"])(

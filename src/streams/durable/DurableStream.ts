@@ -29,8 +29,13 @@ export interface DurableJob {
   streamId: string;
   /** The name of the producer in the object's `producers`. */
   producer: string;
-  /** The producer's input: anything structured clone can carry. */
+  /** The producer's input: anything structured clone can carry. Held in memory only, so it may carry settings and keys. */
   input: unknown;
+  /**
+   * What `snapshot()` gives back as `kept`; by default nothing. It is written to the object's storage and kept as long
+   * as the stream: never a secret (the model's settings hold its API key).
+   */
+  keep?: unknown;
   /** Names the route in the log line. */
   route: string;
   /** The framing a reader gets when it asks for none: the route's own. */
@@ -44,8 +49,8 @@ export interface DurableJob {
 /** What a stream is now, for a route that reports on it (a Responses API `GET /v1/responses/{id}`). */
 export interface StreamSnapshot {
   state: "running" | "finished";
-  /** The job's input, as the Worker sent it. */
-  input: unknown;
+  /** What the job asked to keep (`keep`), or null. */
+  kept: unknown;
   /** The first record, once there is one. */
   first: unknown;
   /** How it ended, once it has: the summary, or the error record. */
@@ -131,6 +136,7 @@ export abstract class DurableStream<E = unknown> extends DurableObject<E> {
     }
     const producer = this.producers[job.producer];
     if (!producer) return { ok: false, status: 500, code: "internal_error", message: "internal error", headers: {} };
+    // `input` holds what the job asked to keep (`keep`), not its input: the column's name predates the difference.
     this.#sql.exec(
       `CREATE TABLE stream (stream_id TEXT, state TEXT, keep_ms INTEGER, heartbeat_ms INTEGER, format TEXT, started_at INTEGER,
         ended_at INTEGER, end_seq INTEGER, end_kind TEXT, end_data TEXT, input TEXT)`,
@@ -139,7 +145,7 @@ export abstract class DurableStream<E = unknown> extends DurableObject<E> {
     this.#sql.exec("CREATE TABLE records (last_seq INTEGER PRIMARY KEY, first_seq INTEGER NOT NULL, data TEXT NOT NULL)");
     this.#sql.exec(
       "INSERT INTO stream (stream_id, state, keep_ms, heartbeat_ms, format, started_at, input) VALUES (?, 'running', ?, ?, ?, ?, ?)",
-      job.streamId, job.limits.keepMs, job.heartbeatMs, job.format, Date.now(), stringifyLine(job.input ?? null),
+      job.streamId, job.limits.keepMs, job.heartbeatMs, job.format, Date.now(), stringifyLine(job.keep ?? null),
     );
     this.#detachedMs = job.limits.detachedMs;
     this.#abort = new AbortController();
@@ -207,7 +213,7 @@ export abstract class DurableStream<E = unknown> extends DurableObject<E> {
     const end = this.#endOf();
     return {
       state: end ? "finished" : "running",
-      input: stream.input ? (JSON.parse(stream.input) as unknown) : null,
+      kept: stream.input ? (JSON.parse(stream.input) as unknown) : null,
       first: first === undefined ? undefined : (JSON.parse(first) as unknown),
       ...(end ? { end: { kind: end.kind, value: end.value } } : {}),
     };

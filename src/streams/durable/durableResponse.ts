@@ -28,9 +28,11 @@ export interface DurableOptions {
   format: Framing;
   heartbeatMs: number;
   limits: DurableLimits;
-  /** The producer's name in the object's `producers`, and its input. */
+  /** The producer's name in the object's `producers`, and its input (held in memory only). */
   producer: string;
   input: unknown;
+  /** What `snapshot()` gives back, written to storage: never a secret (see `DurableJob.keep`). */
+  keep?: unknown;
   /** Where a reader resumes: the URL path of this stream's reads, given its id. */
   location: (streamId: string) => string;
   /**
@@ -61,6 +63,7 @@ export async function startDurable(streams: DurableStreams, options: Omit<Durabl
     streamId,
     producer: options.producer,
     input: options.input,
+    keep: options.keep,
     route: options.route,
     format: options.format.name,
     heartbeatMs: options.heartbeatMs,
