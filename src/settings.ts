@@ -58,8 +58,9 @@ export interface TusConfig {
   idleMs: number;
 }
 
-// tus parts are 8 MiB, and an R2 multipart upload takes at most 10,000 parts.
-export const TUS_PART_BYTES = 8 * 1024 * 1024;
+// R2 multipart parts: all of one size but the last, at least 5 MiB, at most 10,000 of them. /api/upload's chunked
+// bodies and tus uploads both store 8 MiB parts.
+export const PART_BYTES = 8 * 1024 * 1024;
 
 /**
  * Every setting of the Worker, from `[vars]` and secrets, read in this one place. Each group is checked the first time
@@ -122,7 +123,7 @@ export class Settings {
 
   get tus(): TusConfig {
     return (this.#tus ??= {
-      maxBytes: integerVar(this.#env, "TUS_MAX_BYTES", 0, 10_000 * TUS_PART_BYTES, 10 * 1024 ** 3),
+      maxBytes: integerVar(this.#env, "TUS_MAX_BYTES", 0, 10_000 * PART_BYTES, 10 * 1024 ** 3),
       expireMs: integerVar(this.#env, "TUS_EXPIRE_SECONDS", 1, 30 * 86_400, 86_400) * 1000,
       idleMs: integerVar(this.#env, "UPLOAD_IDLE_TIMEOUT_MS", 10, 600_000, 30_000),
     });

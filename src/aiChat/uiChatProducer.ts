@@ -3,6 +3,7 @@ import type OpenAI from "openai";
 import type { ChatRecord } from "../llm/chatRecords";
 import { relayChatRecords, type ChatInput } from "../llm/chatProducer";
 import { modelClient } from "../llm/modelClient";
+import { chatLimits } from "../llm/streamChat";
 import type { StreamContext } from "../streams/runProducer";
 
 /** What a UI chat stream needs: the chat request, the id of the assistant message it writes, and its options. */
@@ -32,8 +33,7 @@ const FINISH: Record<string, FinishReason> = { stop: "stop", length: "length", t
  */
 export async function uiChatProducer({ params, config, messageId, status }: UIChatInput, { signal, send }: StreamContext): Promise<UISummary> {
   const parts = uiParts(send as (chunk: UIMessageChunk<unknown, UIDataParts>) => void, messageId, status);
-  const limits = { signal, firstTokenMs: config.firstTokenMs, idleMs: config.idleMs };
-  const summary = await relayChatRecords(modelClient(config), params, limits, parts.record);
+  const summary = await relayChatRecords(modelClient(config), params, chatLimits(config, signal), parts.record);
   parts.end();
   return { finishReason: FINISH[summary.finish_reason ?? ""] ?? "other", usage: summary.usage };
 }

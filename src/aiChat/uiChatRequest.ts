@@ -19,9 +19,10 @@ const UIMessage = z.object({
   role: z.enum(["system", "user", "assistant"]),
   parts: z.array(z.looseObject({ type: z.string().max(128) })).max(1024),
 });
+// A chat's id: chosen by the client, so it must be too long to guess (useChat's own are 16 random characters).
+export const CHAT_ID = /^[\w-]{16,128}$/;
 const Body = z.looseObject({
-  // Chosen by the client, so it must be too long to guess: useChat's own are 16 random characters.
-  id: z.string().regex(/^[\w-]{16,128}$/, "must be 16 to 128 letters, digits, _ or -"),
+  id: z.string().regex(CHAT_ID, "must be 16 to 128 letters, digits, _ or -"),
   messages: z.array(UIMessage).min(1).max(2048),
   trigger: z.enum(["submit-message", "regenerate-message"]).optional(),
   messageId: z.string().max(256).optional(),

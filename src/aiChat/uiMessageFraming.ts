@@ -18,7 +18,7 @@ export const uiMessageFraming: Framing = {
   headers: { "x-vercel-ai-ui-message-stream": "v1" },
   accepts: [],
   fixed: true,
-  record: (value) => encodeSSEJSON(stringifyLine(value)),
+  record: (value) => chunk(value as UIMessageChunk),
   end: (summary) => {
     const { finishReason, usage } = summary as UISummary;
     return chunk({ type: "finish", finishReason, messageMetadata: { finishReason, usage } }) + DONE;

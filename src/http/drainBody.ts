@@ -10,13 +10,18 @@ const DRAIN_MS = 30_000;
 export async function drainBody(body: ReadableStream<Uint8Array>): Promise<void> {
   const cut = new AbortController();
   const timer = setTimeout(() => cut.abort(), DRAIN_MS);
-  const sink = new crypto.DigestStream("SHA-256");
-  sink.digest.catch(() => {}); // never read; rejects when the pipe fails
   try {
-    await body.pipeTo(sink, { signal: cut.signal });
+    await discard(body, cut.signal);
   } catch {
     // The client left, or took too long: nothing to deliver to.
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Reads a body to its end and keeps none of it, natively: piped into a DigestStream whose digest is never read. */
+export async function discard(body: ReadableStream<Uint8Array>, signal?: AbortSignal): Promise<void> {
+  const sink = new crypto.DigestStream("SHA-256");
+  sink.digest.catch(() => {}); // never read; rejects when the pipe fails
+  await body.pipeTo(sink, { signal });
 }

@@ -3,7 +3,7 @@ import type { StreamContext } from "../streams/runProducer";
 import type { ChatParams } from "./chatParams";
 import { chatRecords, type ChatRecord } from "./chatRecords";
 import { modelClient, type ModelClient } from "./modelClient";
-import { streamChat, type ChatLimits, type ChatSummary } from "./streamChat";
+import { chatLimits, streamChat, type ChatLimits, type ChatSummary } from "./streamChat";
 import { ToolCalls } from "./ToolCalls";
 
 /** What a chat stream needs: the checked request, and the model settings of the Worker that admitted it. */
@@ -14,8 +14,7 @@ export interface ChatInput {
 
 /** The chat stream's producer: a record per delta (see `ChatRecord`); the finish reason, usage and tool calls as the summary. */
 export function chatProducer({ params, config }: ChatInput, { signal, send }: StreamContext): Promise<ChatSummary> {
-  const limits = { signal, firstTokenMs: config.firstTokenMs, idleMs: config.idleMs };
-  return relayChatRecords(modelClient(config), params, limits, send);
+  return relayChatRecords(modelClient(config), params, chatLimits(config, signal), send);
 }
 
 /**

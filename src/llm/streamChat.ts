@@ -1,5 +1,6 @@
 import type OpenAI from "openai";
 import { HttpError } from "../streams/HttpError";
+import type { LLMConfig } from "../settings";
 import type { ChatParams } from "./chatParams";
 import type { ModelClient } from "./modelClient";
 import { parseEvent, relaySSE, type RelayLimits } from "./relaySSE";
@@ -29,6 +30,11 @@ export interface ChatSummary {
 
 /** The watchdogs and the client's signal: a chat's first delta of any kind ends the first-token wait. */
 export type ChatLimits = RelayLimits;
+
+/** The chat watchdogs of the model settings, on `signal`. */
+export function chatLimits(config: LLMConfig, signal: AbortSignal): ChatLimits {
+  return { signal, firstTokenMs: config.firstTokenMs, idleMs: config.idleMs };
+}
 
 interface Chunk {
   choices?: { delta?: ChatDelta; logprobs?: unknown; finish_reason?: string | null }[];

@@ -3,6 +3,7 @@ import { relayChatRecords } from "../llm/chatProducer";
 import type { ChatParams } from "../llm/chatParams";
 import { modelClient } from "../llm/modelClient";
 import { parseEvent, relaySSE } from "../llm/relaySSE";
+import { chatLimits } from "../llm/streamChat";
 import type { LLMConfig } from "../settings";
 import { HttpError } from "../streams/HttpError";
 import type { StreamContext } from "../streams/runProducer";
@@ -27,7 +28,7 @@ const LAST = new Set(["response.completed", "response.incomplete", "response.fai
  * upstream's own `/responses` stream, relayed event by event with the same watchdogs, numbered afresh.
  */
 export async function responsesProducer(input: ResponsesInput, { signal, send }: StreamContext): Promise<Response> {
-  const limits = { signal, firstTokenMs: input.config.firstTokenMs, idleMs: input.config.idleMs };
+  const limits = chatLimits(input.config, signal);
   const client = modelClient(input.config);
   if (input.mode === "translate") {
     const events = responseEvents(send, input.response);

@@ -1,5 +1,5 @@
 import type { IRequest } from "itty-router";
-import { uiChatRequest } from "../aiChat/uiChatRequest";
+import { CHAT_ID, uiChatRequest } from "../aiChat/uiChatRequest";
 import { uiMessageFraming } from "../aiChat/uiMessageFraming";
 import type { UIChatInput } from "../aiChat/uiChatProducer";
 import { readJSON } from "../http/readJSON";
@@ -51,6 +51,6 @@ export function aiChat(durable: (env: Env) => Durable) {
 }
 
 function checkChatId(chatId: string | undefined): string {
-  if (chatId === undefined || !/^[\w-]{16,128}$/.test(chatId)) throw new HttpError(404, "chat_not_found", "no such chat");
+  if (chatId === undefined || !CHAT_ID.test(chatId)) throw new HttpError(404, "chat_not_found", "no such chat");
   return chatId;
 }

@@ -5,7 +5,7 @@ import { readJSON } from "../http/readJSON";
 import { admitChat, chatBodyLimit } from "../llm/admitChat";
 import { chatParams, type ChatRequestBody } from "../llm/chatParams";
 import { modelClient } from "../llm/modelClient";
-import { streamChat, type ChatDelta } from "../llm/streamChat";
+import { chatLimits, streamChat, type ChatDelta } from "../llm/streamChat";
 import { openaiFraming } from "../llm/openaiFraming";
 import { streamResponse } from "../streams/streamResponse";
 
@@ -29,13 +29,12 @@ export async function chatCompletions(request: IRequest, env: Env, ctx: Executio
   const body = (await readJSON(request, chatBodyLimit(config))) as CompletionsBody;
   const params = chatParams(body, config);
   const client = modelClient(config);
-  const limits = { firstTokenMs: config.firstTokenMs, idleMs: config.idleMs };
   const base = { id: `chatcmpl-${crypto.randomUUID()}`, created: Math.floor(Date.now() / 1000), model: params.model };
 
   if (body.stream !== true) {
     // The same streamed upstream call, gathered: one code path for timeouts, aborts and faults.
     const message = gathered();
-    const summary = await streamChat(client, params, { ...limits, signal: request.signal }, message.add);
+    const summary = await streamChat(client, params, chatLimits(config, request.signal), message.add);
     const choice = { index: 0, message: message.done(summary.tool_calls), logprobs: message.logprobs, finish_reason: summary.finish_reason };
     return Response.json({ ...base, object: "chat.completion", choices: [choice], usage: summary.usage });
   }
@@ -48,7 +47,7 @@ export async function chatCompletions(request: IRequest, env: Env, ctx: Executio
   const { heartbeatMs } = settings(env);
   return streamResponse(request, { route: request.route, format: openaiFraming, heartbeatMs, ctx }, async ({ signal, send }) => {
     let first = true;
-    const summary = await streamChat(client, params, { ...limits, signal }, (delta, logprobs) => {
+    const summary = await streamChat(client, params, chatLimits(config, signal), (delta, logprobs) => {
       // The role rides on the first delta: an empty role-only chunk would send the headers before the model has.
       if (first) delta.role = "assistant";
       first = false;

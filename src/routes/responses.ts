@@ -1,5 +1,6 @@
 import type { IRequest } from "itty-router";
 import type OpenAI from "openai";
+import { discard } from "../http/drainBody";
 import { readJSON } from "../http/readJSON";
 import { requireToken } from "../http/requireToken";
 import { admitChat, chatBodyLimit } from "../llm/admitChat";
@@ -12,14 +13,17 @@ import { responsesRequest, toChatRequest, type ResponsesRequest } from "../respo
 import { settings, type LLMConfig } from "../settings";
 import { durableResponse, readAt, startDurable, type Durable } from "../streams/durable/durableResponse";
 import type { StreamSnapshot } from "../streams/durable/DurableStream";
-import { checkStreamId, newStreamId } from "../streams/durable/streamId";
+import { isStreamId, newStreamId } from "../streams/durable/streamId";
 import { HttpError } from "../streams/HttpError";
 import { streamResponse } from "../streams/streamResponse";
 
 type Response_ = OpenAI.Responses.Response;
 const location = (id: string) => `/v1/responses/${id}`;
-// A response's id is its durable stream's: resp_<22 characters>.
-const streamIdOf = (id: string | undefined) => checkResponseId(id).slice("resp_".length);
+/** A response's id is its durable stream's, `resp_<stream id>`: the stream id, or undefined for any other id. */
+function streamIdOf(id: string | undefined): string | undefined {
+  const streamId = id?.startsWith("resp_") ? id.slice("resp_".length) : undefined;
+  return isStreamId(streamId) ? streamId : undefined;
+}
 
 /**
  * OpenAI's Responses API, so the openai SDK's `responses.*` and the Agents SDK can use this Worker as their base URL.
@@ -27,6 +31,22 @@ const streamIdOf = (id: string | undefined) => checkResponseId(id).slice("resp_"
  * durable core; native mode relays the upstream's own `/responses`, which keeps them itself.
  */
 export function responses(durable: (env: Env) => Durable) {
+  /**
+   * A route on one response (GET, cancel, DELETE): the API token when set; in native mode the upstream keeps its
+   * responses and the request goes to it; else the response must be one stored here (404 otherwise).
+   */
+  const onStored =
+    (handle: (on: { request: IRequest; id: string; streamId: string; stored: Durable }) => Promise<Response>) =>
+    async (request: IRequest, env: Env): Promise<Response> => {
+      await requireToken(request, env);
+      const config = settings(env).llm;
+      if (config.responses === "native") return relayUpstream(request, config);
+      const id = request.params.id!;
+      const stored = durable(env);
+      await storedResponse(stored, id);
+      return handle({ request, id, streamId: streamIdOf(id)!, stored });
+    };
+
   return {
     /** POST /v1/responses: streamed or not; `background: true` or `store: true` runs it durable and keeps it. */
     async create(request: IRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
@@ -57,7 +77,7 @@ export function responses(durable: (env: Env) => Durable) {
         const reading = await durableResponse(request, streams, { ...job, location: () => location(id) });
         if (body.stream) return reading;
         // store: true, not streamed: the answer when it is done, as OpenAI gives it; it is kept all the same.
-        await reading.body?.pipeTo(new WritableStream());
+        if (reading.body) await discard(reading.body);
         return Response.json(await currentResponse(durable(env), id));
       }
       if (body.stream) return streamResponse(request, { ...options, ctx }, (context) => responsesProducer(input, context));
@@ -65,47 +85,35 @@ export function responses(durable: (env: Env) => Durable) {
     },
 
     /** GET /v1/responses/:id: the response as it is now; with `stream=true`, its events after `starting_after`, then live. */
-    async retrieve(request: IRequest, env: Env): Promise<Response> {
-      const config = await guard(request, env);
-      if (config.responses === "native") return relayUpstream(request, config);
-      const { streams } = durable(env);
-      const id = request.params.id!;
+    retrieve: onStored(async ({ request, id, streamId, stored }) => {
       const url = new URL(request.url);
-      await storedResponse(durable(env), id);
       if (url.searchParams.get("stream") === "true") {
         const raw = url.searchParams.get("starting_after");
         if (raw !== null && !/^\d{1,9}$/.test(raw)) throw new HttpError(400, "bad_request", "starting_after must be an integer");
         // Event N is record N + 1: sequence numbers start at 0, a stream's records at 1.
-        return readAt(streams, streamIdOf(id), raw === null ? 0 : Number(raw) + 1, responsesFraming, location(id));
+        return readAt(stored.streams, streamId, raw === null ? 0 : Number(raw) + 1, responsesFraming, location(id));
       }
-      return Response.json(await currentResponse(durable(env), id));
-    },
+      return Response.json(await currentResponse(stored, id));
+    }),
 
     /** POST /v1/responses/:id/cancel: stops the model; the response is kept, `cancelled`. */
-    async cancel(request: IRequest, env: Env): Promise<Response> {
-      const config = await guard(request, env);
-      if (config.responses === "native") return relayUpstream(request, config);
-      const id = request.params.id!;
-      await storedResponse(durable(env), id);
-      await durable(env).streams.getByName(streamIdOf(id)).stop();
-      return Response.json(await currentResponse(durable(env), id));
-    },
+    cancel: onStored(async ({ id, streamId, stored }) => {
+      await stored.streams.getByName(streamId).stop();
+      return Response.json(await currentResponse(stored, id));
+    }),
 
     /** DELETE /v1/responses/:id: stops it if running and forgets it. */
-    async remove(request: IRequest, env: Env): Promise<Response> {
-      const config = await guard(request, env);
-      if (config.responses === "native") return relayUpstream(request, config);
-      const id = request.params.id!;
-      await storedResponse(durable(env), id);
-      await durable(env).streams.getByName(streamIdOf(id)).cancel();
+    remove: onStored(async ({ id, streamId, stored }) => {
+      await stored.streams.getByName(streamId).cancel();
       return Response.json({ id, object: "response.deleted", deleted: true });
-    },
+    }),
   };
 }
 
 /** The snapshot of a response stored here; 404 for any other id, a durable stream of another route's included. */
 async function storedResponse({ streams }: Durable, id: string): Promise<StreamSnapshot> {
-  const snapshot = await streams.getByName(streamIdOf(id)).snapshot();
+  const streamId = streamIdOf(id);
+  const snapshot = streamId === undefined ? undefined : await streams.getByName(streamId).snapshot();
   if (!snapshot || (snapshot.kept as StoredResponse | null)?.mode !== "translate") throw notFound();
   return snapshot;
 }
@@ -123,19 +131,14 @@ async function currentResponse(durable: Durable, id: string): Promise<Response_>
 
 /** The stored response `previous_response_id` names, for its history: any id this Worker does not hold is a 400. */
 async function storedSnapshot(streams: Durable["streams"], id: string) {
-  const streamId = /^resp_[A-Za-z0-9_-]{22}$/.test(id) ? id.slice("resp_".length) : undefined;
+  const streamId = streamIdOf(id);
   return streamId === undefined ? undefined : streams.getByName(streamId).snapshot();
-}
-
-/** The routes after POST: the API token when set, and the model settings (for native mode's relay). */
-async function guard(request: Request, env: Env): Promise<LLMConfig> {
-  await requireToken(request, env);
-  return settings(env).llm;
 }
 
 /** Native mode: the upstream keeps its responses; GET, cancel and DELETE go to it with the Worker's key. */
 async function relayUpstream(request: IRequest, config: LLMConfig): Promise<Response> {
-  const path = new URL(request.url).pathname.slice("/v1".length) + new URL(request.url).search;
+  const url = new URL(request.url);
+  const path = url.pathname.slice("/v1".length) + url.search;
   const upstream = await modelClient(config).fetch(path, { method: request.method, signal: request.signal });
   return new Response(upstream.body, { status: upstream.status, headers: { "content-type": upstream.headers.get("content-type") ?? "application/json" } });
 }
@@ -168,12 +171,6 @@ function responseObject(id: string, body: ResponsesRequest, model: string, store
     usage: undefined,
     user: body.user,
   } as unknown as Response_;
-}
-
-function checkResponseId(id: string | undefined): string {
-  if (!id?.startsWith("resp_")) throw notFound();
-  checkStreamId(id.slice("resp_".length));
-  return id;
 }
 
 function notFound(): HttpError {

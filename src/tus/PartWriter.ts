@@ -1,7 +1,7 @@
-import { TUS_PART_BYTES } from "../settings";
+import { PART_BYTES } from "../settings";
 
 /**
- * Writes bytes into an R2 multipart upload as parts of exactly TUS_PART_BYTES, as they arrive: each part is streamed
+ * Writes bytes into an R2 multipart upload as parts of exactly PART_BYTES, as they arrive: each part is streamed
  * into R2 while it fills (reading the body and storing it overlap), and a copy of it is kept until R2 has it, so what
  * is left when the writing stops (the tail: an unfinished part, or one R2 failed to take) is still in hand. Memory:
  * one part.
@@ -30,9 +30,9 @@ export class PartWriter {
 
   /** Adds a chunk (copied: the caller's buffer is reused); resolves once R2 has taken it, or the part it completed. */
   async write(chunk: Uint8Array): Promise<void> {
-    if (this.filled === TUS_PART_BYTES) await this.#finishPart();
+    if (this.filled === PART_BYTES) await this.#finishPart();
     for (let at = 0; at < chunk.byteLength; ) {
-      const take = Math.min(TUS_PART_BYTES - this.filled, chunk.byteLength - at);
+      const take = Math.min(PART_BYTES - this.filled, chunk.byteLength - at);
       const piece = chunk.slice(at, at + take);
       if (!this.#open) await this.#startPart();
       await this.#open!.writer.write(piece);
@@ -40,7 +40,7 @@ export class PartWriter {
       this.filled += take;
       this.written += take;
       at += take;
-      if (this.filled === TUS_PART_BYTES) await this.#finishPart();
+      if (this.filled === PART_BYTES) await this.#finishPart();
     }
   }
 
@@ -53,7 +53,7 @@ export class PartWriter {
 
   async #startPart(): Promise<void> {
     this.multipartId ??= (await this.bucket.createMultipartUpload(this.key, this.metadata)).uploadId;
-    const fixed = new FixedLengthStream(TUS_PART_BYTES);
+    const fixed = new FixedLengthStream(PART_BYTES);
     const stored = this.bucket.resumeMultipartUpload(this.key, this.multipartId).uploadPart(this.parts.length + 1, fixed.readable);
     stored.catch(() => {}); // awaited when the part is full; abandoned on purpose when it is not
     this.#open = { writer: fixed.writable.getWriter(), stored };

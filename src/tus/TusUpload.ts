@@ -1,11 +1,11 @@
 import { DurableObject } from "cloudflare:workers";
 import { settings } from "../settings";
 import { bodyChunks } from "../upload/bodyChunks";
-import { digestHeader, toHex } from "../upload/contentDigest";
+import { digestHeader, toBase64, toHex } from "../upload/contentDigest";
 import type { UploadResult } from "../upload/receiveUpload";
 import { streamOf } from "../upload/streamOf";
 import { PartWriter } from "./PartWriter";
-import { tusChecksum, tusHeaders, TUS_RESUMABLE } from "./tusHeaders";
+import { tusChecksum, tusHeaders } from "./tusHeaders";
 
 /** What an upload is, between requests: in this object's storage, one key. */
 interface TusState {
@@ -152,8 +152,7 @@ export class TusUpload extends DurableObject<Env> {
     if (hash && hasher) {
       if (!whole) return this.#dropSha(), status(400, {}, "the PATCH was cut: its checksum cannot be checked, so nothing of it was kept");
       await hasher.close();
-      const digest = new Uint8Array(await hash.digest);
-      if (btoa(String.fromCharCode(...digest)) !== checksum!.base64) {
+      if (toBase64(await hash.digest) !== checksum!.base64) {
         this.#dropSha();
         return status(460, this.#offsetHeaders(state), "the PATCH does not match its Upload-Checksum; nothing of it was kept");
       }
@@ -246,7 +245,7 @@ function objectMetadata(state: TusState): R2PutOptions {
 
 /** A tus answer: its status, the tus headers, and for an error a JSON body saying why. */
 function status(code: number, headers: Record<string, string> = {}, message?: string): Response {
-  const all = { "tus-resumable": TUS_RESUMABLE, ...headers };
+  const all = tusHeaders(headers);
   if (message === undefined) return new Response(null, { status: code, headers: all });
   return Response.json({ error: { message, code: `tus_${code}` } }, { status: code, headers: all });
 }

@@ -17,7 +17,12 @@ export function claimedSha256(header: string | null): string | undefined {
 /** A `Content-Digest` / `Repr-Digest` value for a SHA-256 given as hex. */
 export function digestHeader(sha256Hex: string): string {
   const bytes = Uint8Array.from(sha256Hex.match(/../g) ?? [], (h) => parseInt(h, 16));
-  return `sha-256=:${btoa(String.fromCharCode(...bytes))}:`;
+  return `sha-256=:${toBase64(bytes)}:`;
+}
+
+/** Bytes as base64 (a digest's: small enough to spread into one call). */
+export function toBase64(bytes: ArrayBuffer | Uint8Array): string {
+  return btoa(String.fromCharCode(...new Uint8Array(bytes)));
 }
 
 /** Bytes as lowercase hex. */

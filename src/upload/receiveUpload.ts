@@ -1,3 +1,4 @@
+import { PART_BYTES } from "../settings";
 import { HttpError } from "../streams/HttpError";
 import { bodyChunks, READ_BYTES } from "./bodyChunks";
 import { toHex } from "./contentDigest";
@@ -27,8 +28,6 @@ export interface UploadOptions {
   onProgress?: (bytes: number) => void;
 }
 
-// Unknown length: R2 wants multipart parts of at least 5 MiB, all equal but the last.
-const PART_BYTES = 8 * 1024 * 1024;
 
 /**
  * The most an upload holds in memory at once: one read, plus, when the length is unknown, the part it is filling.

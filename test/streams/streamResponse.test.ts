@@ -4,7 +4,7 @@ import { readSSE } from "../../src/client/readSSE";
 import { HttpError } from "../../src/streams/HttpError";
 import { streamResponse, type Producer, type StreamOptions } from "../../src/streams/streamResponse";
 import { readAll } from "../support/chunked";
-import { jsonl, sse, text } from "../../src/streams/framing";
+import { sse, text } from "../../src/streams/framing";
 
 const options: StreamOptions = { route: "/test", format: sse, heartbeatMs: 15_000 };
 const request = (accept?: string, init?: RequestInit) =>

@@ -204,7 +204,7 @@ export abstract class DurableStream<E = unknown> extends DurableObject<E> {
     return new Response(body, { headers: { ...framing.headers, "content-type": framing.contentType } });
   }
 
-  /** What the stream is now (running or how it ended, its input and first record); undefined when there is none. */
+  /** What the stream is now (running or how it ended, what it kept, its first record); undefined when there is none. */
   async snapshot(): Promise<StreamSnapshot | undefined> {
     const stream = this.#stream();
     if (!stream) return undefined;

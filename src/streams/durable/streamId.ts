@@ -20,9 +20,14 @@ export function parseEventId(value: string): { streamId: string; seq: number } |
   return match ? { streamId: match[1]!, seq: Number(match[2]) } : undefined;
 }
 
+/** Whether a value is shaped as a stream id. */
+export function isStreamId(value: string | undefined): value is string {
+  return value !== undefined && STREAM_ID.test(value);
+}
+
 /** Checks a stream id from a URL; anything else is a 404, as for a stream that no longer exists. */
 export function checkStreamId(value: string | undefined): string {
-  if (value === undefined || !STREAM_ID.test(value)) throw streamNotFound();
+  if (!isStreamId(value)) throw streamNotFound();
   return value;
 }
 
