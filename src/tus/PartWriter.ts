@@ -15,14 +15,22 @@ export class PartWriter {
   readonly parts: R2UploadedPart[];
   multipartId: string | null;
   #open: { writer: WritableStreamDefaultWriter<Uint8Array>; stored: Promise<R2UploadedPart> } | undefined;
+  readonly #onCreate: (multipartId: string) => Promise<void>;
 
   constructor(
     readonly bucket: R2Bucket,
     readonly key: string,
     readonly metadata: R2MultipartOptions,
-    from: { multipartId: string | null; parts: R2UploadedPart[]; tail: Uint8Array | undefined },
+    from: {
+      multipartId: string | null;
+      parts: R2UploadedPart[];
+      tail: Uint8Array | undefined;
+      /** Called with a new multipart upload's id before any part is sent to it: the caller saves it. */
+      onCreate: (multipartId: string) => Promise<void>;
+    },
   ) {
     this.multipartId = from.multipartId;
+    this.#onCreate = from.onCreate;
     this.parts = [...from.parts];
     this.chunks = from.tail ? [from.tail] : [];
     this.filled = from.tail?.byteLength ?? 0;
@@ -35,7 +43,12 @@ export class PartWriter {
       const take = Math.min(PART_BYTES - this.filled, chunk.byteLength - at);
       const piece = chunk.slice(at, at + take);
       if (!this.#open) await this.#startPart();
-      await this.#open!.writer.write(piece);
+      const open = this.#open!;
+      // A failed write names what failed: R2's refusal of the part, when that is why.
+      await open.writer.write(piece).catch(async (error: unknown) => {
+        await open.stored;
+        throw error;
+      });
       this.chunks.push(piece);
       this.filled += take;
       this.written += take;
@@ -52,11 +65,18 @@ export class PartWriter {
   }
 
   async #startPart(): Promise<void> {
-    this.multipartId ??= (await this.bucket.createMultipartUpload(this.key, this.metadata)).uploadId;
+    if (!this.multipartId) {
+      const { uploadId } = await this.bucket.createMultipartUpload(this.key, this.metadata);
+      await this.#onCreate(uploadId);
+      this.multipartId = uploadId;
+    }
     const fixed = new FixedLengthStream(PART_BYTES);
     const stored = this.bucket.resumeMultipartUpload(this.key, this.multipartId).uploadPart(this.parts.length + 1, fixed.readable);
-    stored.catch(() => {}); // awaited when the part is full; abandoned on purpose when it is not
-    this.#open = { writer: fixed.writable.getWriter(), stored };
+    const writer = fixed.writable.getWriter();
+    // Awaited when the part is full; abandoned on purpose when it is not. A part R2 refuses fails the writes waiting
+    // on it at once: R2 may refuse without reading the stream, and they would wait forever.
+    stored.catch((error: unknown) => writer.abort(error).catch(() => {}));
+    this.#open = { writer, stored };
     // The bytes already in hand (the last PATCH's tail) open the part.
     for (const chunk of this.chunks) await this.#open.writer.write(chunk);
   }
