@@ -18,7 +18,7 @@ import { responsesFraming } from "./responses/responsesFraming";
 import { responsesProducer } from "./responses/responsesProducer";
 import { ticker } from "./routes/ticker";
 import { tus } from "./routes/tus";
-import { download, upload } from "./routes/upload";
+import { download, removeUpload, upload } from "./routes/upload";
 import { DurableStream } from "./streams/durable/DurableStream";
 import type { Framing } from "./streams/framing";
 
@@ -63,6 +63,7 @@ router
   .put("/api/upload", upload)
   .get("/api/upload/:key", download)
   .head("/api/upload/:key", download)
+  .delete("/api/upload/:key", removeUpload)
 
   // tus uploads: past the request cap, resumable; each upload its own Durable Object, R2 multipart underneath
   .options("/api/files/", tus.options)

@@ -2,6 +2,6 @@
 interface Env {
   /** Unset: the built-in offline model answers. */
   OPENAI_API_KEY?: string;
-  /** Set: /api/chat, /v1/* and /api/upload need `Authorization: Bearer <API_TOKEN>`. */
+  /** Set: the model routes, uploads, tus and stream readers need `Authorization: Bearer <API_TOKEN>`. */
   API_TOKEN?: string;
 }

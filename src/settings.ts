@@ -46,6 +46,8 @@ export interface UploadConfig {
   memoryBytes: number;
   /** A body that sends nothing for this long is cut, and nothing of it kept. */
   idleMs: number;
+  /** A stored upload is served this long after it was stored; the bucket's lifecycle rule deletes it (docs). */
+  keepMs: number;
 }
 
 /** The tus uploads' settings. */
@@ -56,6 +58,10 @@ export interface TusConfig {
   expireMs: number;
   /** A PATCH body that sends nothing for this long is cut; what arrived before is kept. */
   idleMs: number;
+  /** A PATCH smaller than this is refused unless it ends the upload: each PATCH re-reads and re-writes the tail. */
+  minPatchBytes: number;
+  /** The upload memory budget of the isolate (UPLOAD_MEMORY_BYTES), shared with /api/upload: each PATCH holds a part. */
+  memoryBytes: number;
 }
 
 // R2 multipart parts: all of one size but the last, at least 5 MiB, at most 10,000 of them. /api/upload's chunked
@@ -70,6 +76,7 @@ export const PART_BYTES = 8 * 1024 * 1024;
 export class Settings {
   readonly #env: Env;
   #heartbeatMs?: number;
+  #allowAnonymous?: boolean;
   #corsOrigins?: Set<string>;
   #llm?: LLMConfig;
   #resume?: ResumeConfig;
@@ -84,6 +91,14 @@ export class Settings {
   /** Set: the costly routes, uploads and stream readers need this bearer token. */
   get apiToken(): string | undefined {
     return this.#env.API_TOKEN || undefined;
+  }
+
+  /**
+   * ALLOW_ANONYMOUS: with no API_TOKEN, routes that store a caller's bytes or spend a real model key are closed unless
+   * this is true. `npm start` sets it for local use; the committed wrangler.toml says false, so a deploy fails closed.
+   */
+  get allowAnonymous(): boolean {
+    return (this.#allowAnonymous ??= booleanVar(this.#env, "ALLOW_ANONYMOUS", false));
   }
 
   /** Milliseconds of silence after which a stream sends a heartbeat. */
@@ -118,14 +133,18 @@ export class Settings {
       maxBytes: integerVar(this.#env, "UPLOAD_MAX_BYTES", 0, 5 * 1024 ** 3, 100 * 1024 * 1024),
       memoryBytes: integerVar(this.#env, "UPLOAD_MEMORY_BYTES", 1024 * 1024, 1024 ** 3, 64 * 1024 * 1024),
       idleMs: integerVar(this.#env, "UPLOAD_IDLE_TIMEOUT_MS", 10, 600_000, 30_000),
+      keepMs: integerVar(this.#env, "UPLOAD_KEEP_DAYS", 1, 3650, 30) * 86_400_000,
     });
   }
 
   get tus(): TusConfig {
     return (this.#tus ??= {
       maxBytes: integerVar(this.#env, "TUS_MAX_BYTES", 0, 10_000 * PART_BYTES, 10 * 1024 ** 3),
-      expireMs: integerVar(this.#env, "TUS_EXPIRE_SECONDS", 1, 30 * 86_400, 86_400) * 1000,
+      // R2 aborts a multipart upload left open for 7 days: an upload may not outlive its parts.
+      expireMs: integerVar(this.#env, "TUS_EXPIRE_SECONDS", 1, 7 * 86_400, 86_400) * 1000,
       idleMs: integerVar(this.#env, "UPLOAD_IDLE_TIMEOUT_MS", 10, 600_000, 30_000),
+      minPatchBytes: integerVar(this.#env, "TUS_MIN_PATCH_BYTES", 1, PART_BYTES, 1024 * 1024),
+      memoryBytes: this.upload.memoryBytes,
     });
   }
 }
@@ -218,6 +237,14 @@ function integerVar(env: Env, name: keyof Env, min: number, max: number, fallbac
     throw badConfig(`${name} must be an integer from ${min} to ${max}`);
   }
   return value;
+}
+
+/** A "true" or "false" variable, or `fallback` when unset. */
+function booleanVar(env: Env, name: keyof Env, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (raw !== "true" && raw !== "false") throw badConfig(`${name} must be true or false`);
+  return raw === "true";
 }
 
 /** An http(s) URL variable, or `fallback` when unset. */

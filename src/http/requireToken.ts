@@ -1,17 +1,31 @@
-import { apiToken } from "../settings";
+import { settings } from "../settings";
 import { HttpError } from "../streams/HttpError";
 import { rateLimit } from "./rateLimit";
 
 const encoder = new TextEncoder();
 
+export interface TokenOptions {
+  /** The caller already counted this request against the rate limit (admitCostly): a wrong guess counts once. */
+  counted?: boolean;
+  /**
+   * The route stores a caller's bytes or spends a real model key. With no API_TOKEN it is closed to everyone unless
+   * ALLOW_ANONYMOUS=true opens it on purpose: a deployment of the committed files fails closed.
+   */
+  guarded?: boolean;
+}
+
 /**
- * With API_TOKEN set, demands `Authorization: Bearer <token>`; compared in constant time. Reads no body. A wrong or
- * missing token is counted against the rate limit before the 401, so guessing the token is rate limited on routes that
- * are not otherwise; costly routes count every request first (admitCostly) and say `counted`, so a guess counts once.
+ * With API_TOKEN set, demands `Authorization: Bearer <token>`, compared in constant time; with none, refuses a guarded
+ * route unless ALLOW_ANONYMOUS is true. Reads no body. A wrong or missing token is counted against the rate limit
+ * before the 401, so guessing the token is rate limited on routes that are not otherwise.
  */
-export async function requireToken(request: Request, env: Env, { counted = false } = {}): Promise<void> {
-  const token = apiToken(env);
-  if (token === undefined) return;
+export async function requireToken(request: Request, env: Env, { counted = false, guarded = false }: TokenOptions = {}): Promise<void> {
+  const config = settings(env);
+  const token = config.apiToken;
+  if (token === undefined) {
+    if (guarded && !config.allowAnonymous) throw closed();
+    return;
+  }
   const given = /^Bearer\s+(.+)$/i.exec(request.headers.get("authorization") ?? "")?.[1] ?? "";
   // Digests first: timingSafeEqual needs equal lengths, and comparing digests hides the token's length too.
   const [a, b] = await Promise.all([given, token].map((s) => crypto.subtle.digest("SHA-256", encoder.encode(s))));
@@ -19,4 +33,15 @@ export async function requireToken(request: Request, env: Env, { counted = false
     if (!counted) await rateLimit(env.CHAT_LIMITER, request);
     throw new HttpError(401, "unauthorized", "a valid bearer token is required", { "www-authenticate": "Bearer" });
   }
+}
+
+/** The 401 of a guarded route on a deployment that set neither API_TOKEN nor ALLOW_ANONYMOUS: it names both. */
+function closed(): HttpError {
+  return new HttpError(
+    401,
+    "token_not_configured",
+    "this route stores uploads or spends the model's API key, and API_TOKEN is not set: set it (wrangler secret put API_TOKEN) " +
+      "and send Authorization: Bearer <token>, or set ALLOW_ANONYMOUS=true to open it to anyone",
+    { "www-authenticate": "Bearer" },
+  );
 }

@@ -1,10 +1,14 @@
 import { admitCostly } from "../http/admitCostly";
 import { settings, type LLMConfig } from "../settings";
 
-/** The checks every model route makes before it reads a byte of the body: settings, rate limit, bearer token. */
+/**
+ * The checks every model route makes before it reads a byte of the body: settings, rate limit, bearer token. With a
+ * real API key the route spends the owner's money: without API_TOKEN it is closed unless ALLOW_ANONYMOUS is true; the
+ * offline model stays open.
+ */
 export async function admitChat(request: Request, env: Env): Promise<LLMConfig> {
   const config = settings(env).llm;
-  await admitCostly(request, env);
+  await admitCostly(request, env, { guarded: config.apiKey !== undefined });
   return config;
 }
 

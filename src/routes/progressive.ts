@@ -1,5 +1,6 @@
 import type { IRequest } from "itty-router";
 import * as z from "zod";
+import { admitCostly } from "../http/admitCostly";
 import { intParam } from "../http/intParam";
 import { wantsResume } from "../http/wantsResume";
 import { settings } from "../settings";
@@ -52,6 +53,8 @@ export function progressive(durable?: (env: Env) => Durable) {
     const { heartbeatMs } = settings(env);
     if (wantsResume(request)) {
       if (!durable) throw new HttpError(400, "bad_request", "this Worker has no resumable streams");
+      // A durable stream is a Durable Object and SQLite rows: the chat routes' rate limit and token.
+      await admitCostly(request, env);
       const { streams, limits } = durable(env);
       const location = (streamId: string) => `/api/streams/${streamId}`;
       const options = { route: request.route, format: jsonl, heartbeatMs, limits, producer: "progressive", input, location };

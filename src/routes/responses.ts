@@ -38,8 +38,9 @@ export function responses(durable: (env: Env) => Durable) {
   const onStored =
     (handle: (on: { request: IRequest; id: string; streamId: string; stored: Durable }) => Promise<Response>) =>
     async (request: IRequest, env: Env): Promise<Response> => {
-      await requireToken(request, env);
       const config = settings(env).llm;
+      // Native mode forwards the request with the Worker's own key.
+      await requireToken(request, env, { guarded: config.responses === "native" });
       if (config.responses === "native") return relayUpstream(request, config);
       const id = request.params.id!;
       const stored = durable(env);

@@ -3,6 +3,7 @@ import { admitCostly } from "../http/admitCostly";
 import { requireToken } from "../http/requireToken";
 import { settings } from "../settings";
 import { HttpError } from "../streams/HttpError";
+import type { TusUpload } from "../tus/TusUpload";
 import { TUS_CHECKSUM_ALGORITHMS, TUS_EXTENSIONS, TUS_RESUMABLE, tusHeaders, tusMetadata } from "../tus/tusHeaders";
 
 const location = (key: string) => `/api/files/${key}`;
@@ -26,11 +27,15 @@ export const tus = {
     });
   },
 
-  /** POST /api/files/: creates an upload (its length now, or deferred), with a first chunk when the body has one. */
+  /**
+   * POST /api/files/: creates an upload (its length now, or deferred), with a first chunk when the body has one. A
+   * refused or failed first chunk still names the upload (Location): it exists, and a client can resume it.
+   */
   async create(request: IRequest, env: Env): Promise<Response> {
-    await admitCostly(request, env);
+    await admitCostly(request, env, { guarded: true });
     checkVersion(request);
-    const { maxBytes } = settings(env).tus;
+    const config = settings(env).tus;
+    const { maxBytes } = config;
     const declared = request.headers.get("upload-length");
     const deferred = request.headers.get("upload-defer-length") === "1";
     if ((declared === null) === !deferred) throw tusError(400, "bad_request", "send Upload-Length, or Upload-Defer-Length: 1");
@@ -46,8 +51,8 @@ export const tus = {
     }
     // A random UUID: unguessable, and the key /api/upload/:key serves the object by once it is complete.
     const key = crypto.randomUUID();
-    const upload = env.TUS_UPLOADS.getByName(key);
-    const state = await upload.create({ length, metadata: raw, filename: metadata.filename, filetype: metadata.filetype }, key);
+    const upload = uploads(env).getByName(key);
+    const state = await upload.create({ length, metadata: raw, filename: metadata.filename, filetype: metadata.filetype }, key, config);
     const headers = tusHeaders({ location: location(key), "upload-expires": new Date(state.expiresAt).toUTCString() });
     if (request.headers.get("content-type") === "application/offset+octet-stream") {
       // creation-with-upload: the body is the first PATCH.
@@ -56,8 +61,12 @@ export const tus = {
         headers: { "tus-resumable": TUS_RESUMABLE, "upload-offset": "0", ...pick(request.headers, "upload-checksum", "content-length") },
         body: request.body ?? new Uint8Array(0),
       });
-      const answer = await upload.fetch(patch);
-      if (answer.status !== 204) return new Response(answer.body, answer);
+      const answer = await upload.handle(patch, config);
+      if (answer.status !== 204) {
+        const refused = new Response(answer.body, answer);
+        refused.headers.set("location", location(key));
+        return refused;
+      }
       headers["upload-offset"] = answer.headers.get("upload-offset") ?? "0";
     }
     return new Response(null, { status: 201, headers });
@@ -65,7 +74,9 @@ export const tus = {
 
   /** HEAD, PATCH and DELETE /api/files/:key: handed to the upload's object once the headers pass. */
   async resource(request: IRequest, env: Env): Promise<Response> {
-    await requireToken(request, env);
+    // A PATCH stores bytes: rate limited like a creation.
+    if (request.method === "PATCH") await admitCostly(request, env, { guarded: true });
+    else await requireToken(request, env, { guarded: true });
     checkVersion(request);
     const key = request.params.key ?? "";
     if (!/^[0-9a-f-]{36}$/.test(key)) throw tusError(404, "not_found", "no such upload");
@@ -79,11 +90,17 @@ export const tus = {
     // Only a PATCH has a body (the router's request object throws on reading a null one).
     const body = request.method === "PATCH" ? request.body : null;
     const forwarded = new Request(request.url, { method: request.method, headers: request.headers, body });
-    const answer = await env.TUS_UPLOADS.getByName(key).fetch(forwarded);
+    const answer = await uploads(env).getByName(key).handle(forwarded, settings(env).tus);
     // A Durable Object's response has immutable headers; the router adds its own.
     return new Response(answer.body, answer);
   },
 };
+
+/** The TUS_UPLOADS binding; a Worker deployed without it answers 500 bad_config. */
+function uploads(env: Env): DurableObjectNamespace<TusUpload> {
+  if (!env.TUS_UPLOADS || !env.UPLOADS) throw tusError(500, "bad_config", "the TUS_UPLOADS Durable Object or UPLOADS R2 binding is missing: see wrangler.toml");
+  return env.TUS_UPLOADS;
+}
 
 /** tus requests name the version they speak: 412 for any other, with the one this server has. */
 function checkVersion(request: Request): void {

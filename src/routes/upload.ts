@@ -1,6 +1,7 @@
 import type { IRequest } from "itty-router";
 import { settings } from "../settings";
 import { HttpError } from "../streams/HttpError";
+import { admitCostly } from "../http/admitCostly";
 import { requireToken } from "../http/requireToken";
 import { jsonl, text } from "../streams/framing";
 import { negotiate } from "../streams/negotiate";
@@ -20,9 +21,10 @@ const PROGRESS_BYTES = 1024 * 1024;
  * `{ key, bytes, sha256, stored }` (201 when stored); with Accept: application/jsonl, `{"received": n}` records as
  * the body arrives, then the result. Everything that can be refused from the headers (token, declared length, name,
  * digest, memory) is refused before a byte is read, and a body left unread still lets the refusal reach the client.
+ * It stores a caller's bytes: rate limited, and closed without API_TOKEN unless ALLOW_ANONYMOUS is true.
  */
 export async function upload(request: IRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
-  await requireToken(request, env);
+  await admitCostly(request, env, { guarded: true });
   const config = settings(env).upload;
   // A malformed request is a 400 whatever its size; then the declared size.
   const name = new URL(request.url).searchParams.get("name") ?? "";
@@ -73,17 +75,21 @@ export async function upload(request: IRequest, env: Env, ctx: ExecutionContext)
  * GET|HEAD /api/upload/:key: a stored upload streamed back from R2, always as a download that cannot run on this
  * origin (downloadHeaders.ts), with Content-Length, ETag, Last-Modified, conditional requests (304/412), one Range
  * (206/416) and its digest: Content-Digest for the whole body, Repr-Digest for a range (RFC 9530: the digest is of the whole).
+ * An upload older than UPLOAD_KEEP_DAYS is gone: 404, and deleted now if the bucket's lifecycle rule has not yet.
  */
-export async function download(request: IRequest, env: Env): Promise<Response> {
-  await requireToken(request, env);
-  const key = request.params.key ?? "";
-  const notFound = new HttpError(404, "not_found", "no upload by that key");
-  if (!env.UPLOADS || !/^[0-9a-f-]{36}$/.test(key)) throw notFound;
+export async function download(request: IRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
+  await requireToken(request, env, { guarded: true });
+  const bucket = uploadsBucket(env);
+  const key = uploadKey(request);
   const [object, meta] = await Promise.all([
-    env.UPLOADS.head(`files/${key}`),
-    env.UPLOADS.get(`meta/${key}`).then((m) => (m ? (m.json() as Promise<UploadResult>) : undefined)),
+    bucket.head(`files/${key}`),
+    bucket.get(`meta/${key}`).then((m) => (m ? (m.json() as Promise<UploadResult>) : undefined)),
   ]);
-  if (!object || !meta) throw notFound;
+  if (!object || !meta) throw notFound();
+  if (Date.now() - object.uploaded.getTime() > settings(env).upload.keepMs) {
+    ctx.waitUntil(bucket.delete([`files/${key}`, `meta/${key}`]));
+    throw notFound();
+  }
   const validators = { etag: object.httpEtag, lastModified: object.uploaded };
   const headers = new Headers({
     etag: object.httpEtag,
@@ -108,9 +114,38 @@ export async function download(request: IRequest, env: Env): Promise<Response> {
     headers.set("content-range", `bytes ${range.offset}-${range.offset + range.length - 1}/${object.size}`);
   }
   // Keys are random and never rewritten, so the object read is the one whose headers were just checked.
-  const body = await env.UPLOADS.get(`files/${key}`, range ? { range } : {});
-  if (!body) throw notFound;
+  const body = await bucket.get(`files/${key}`, range ? { range } : {});
+  if (!body) throw notFound();
   return new Response(body.body, { status: range ? 206 : 200, headers });
+}
+
+/** DELETE /api/upload/:key: the upload and its digest sidecar deleted; 204, or 404 when there is none. */
+export async function removeUpload(request: IRequest, env: Env): Promise<Response> {
+  await requireToken(request, env, { guarded: true });
+  const bucket = uploadsBucket(env);
+  const key = uploadKey(request);
+  const [object, meta] = await Promise.all([bucket.head(`files/${key}`), bucket.head(`meta/${key}`)]);
+  if (!object && !meta) throw notFound();
+  await bucket.delete([`files/${key}`, `meta/${key}`]);
+  console.log(JSON.stringify({ msg: "upload deleted", route: "/api/upload", key }));
+  return new Response(null, { status: 204 });
+}
+
+/** The UPLOADS binding; a Worker deployed without it answers 500 bad_config rather than failing mid-request. */
+export function uploadsBucket(env: Env): R2Bucket {
+  if (!env.UPLOADS) throw new HttpError(500, "bad_config", "the UPLOADS R2 binding is missing: see wrangler.toml");
+  return env.UPLOADS;
+}
+
+/** The :key of an upload route: a random UUID, or 404. */
+function uploadKey(request: IRequest): string {
+  const key = request.params.key ?? "";
+  if (!/^[0-9a-f-]{36}$/.test(key)) throw notFound();
+  return key;
+}
+
+function notFound(): HttpError {
+  return new HttpError(404, "not_found", "no upload by that key");
 }
 
 function location(result: UploadResult): Record<string, string> {

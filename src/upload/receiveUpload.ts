@@ -30,11 +30,11 @@ export interface UploadOptions {
 
 
 /**
- * The most an upload holds in memory at once: one read, plus, when the length is unknown, the part it is filling.
- * Reserved before the body is read (uploadMemory.ts).
+ * The most an upload holds in memory at once: its read buffer (allocated whole, whatever the body's length), plus,
+ * when the length is unknown, the part it is filling. Reserved before the body is read (uploadMemory.ts).
  */
 export function uploadMemoryNeed(length: number | undefined, maxBytes: number): number {
-  return length === undefined ? READ_BYTES + Math.min(PART_BYTES, maxBytes) : Math.min(READ_BYTES, length);
+  return length === undefined ? READ_BYTES + Math.min(PART_BYTES, maxBytes) : READ_BYTES;
 }
 
 /**

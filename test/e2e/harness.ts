@@ -12,13 +12,13 @@ type Overrides = { vars?: Record<string, string>; secrets?: Record<string, strin
 
 /**
  * Serves the Worker for the tests of one file with wrangler's test harness, on a real 127.0.0.1 socket and a port
- * the harness picks itself; closed after them.
+ * the harness picks itself; closed after them. ALLOW_ANONYMOUS is true, as `npm start` has it, unless `vars` says.
  */
 export function useWorker(overrides: Overrides | (() => Overrides) = {}): ServedWorker {
   const worker = {} as ServedWorker;
   beforeAll(async () => {
     const { vars, secrets } = typeof overrides === "function" ? overrides() : overrides;
-    worker.server = createTestHarness({ workers: [{ configPath: "./wrangler.toml", vars, secrets }] });
+    worker.server = createTestHarness({ workers: [{ configPath: "./wrangler.toml", vars: { ALLOW_ANONYMOUS: "true", ...vars }, secrets }] });
     worker.url = (await worker.server.listen()).url;
   });
   afterAll(() => worker.server?.close());

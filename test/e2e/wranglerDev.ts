@@ -23,7 +23,8 @@ export function useWranglerDev(vars: () => Record<string, string>): DevWorker {
   let child: ChildProcess | undefined;
   beforeAll(async () => {
     const args = ["dev", "--ip", "127.0.0.1", "--port", "0", "--inspector-port", "0", "--show-interactive-dev-session=false"];
-    for (const [name, value] of Object.entries(vars())) args.push("--var", `${name}:${value}`);
+    // ALLOW_ANONYMOUS as `npm start` passes it, unless the test says otherwise.
+    for (const [name, value] of Object.entries({ ALLOW_ANONYMOUS: "true", ...vars() })) args.push("--var", `${name}:${value}`);
     args.push("--persist-to", mkdtempSync(join(tmpdir(), "edge-streams-")));
     child = spawn(join("node_modules", ".bin", "wrangler"), args, { stdio: ["ignore", "pipe", "pipe"] });
     worker.pid = child.pid!;

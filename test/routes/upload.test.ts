@@ -188,6 +188,47 @@ describe("POST /api/upload", () => {
     expect((await post(chunked(bytesOf(2000)).body, {}, vars)).status).toBe(201);
   });
 
+  it("reserves the whole read buffer even for a 1-byte body: stalled tiny uploads cannot pass the budget", async () => {
+    // 1 MiB holds four 256 KiB read buffers; the fifth upload is refused before it is read.
+    const vars = { UPLOAD_MEMORY_BYTES: String(1024 * 1024) };
+    const held = Promise.withResolvers<void>();
+    const stalled = () =>
+      post(
+        new ReadableStream<Uint8Array>({
+          async pull(controller) {
+            await held.promise;
+            controller.enqueue(bytesOf(1));
+            controller.close();
+          },
+        }),
+        { "content-length": "1" },
+        vars,
+      );
+    const admitted = [stalled(), stalled(), stalled(), stalled()];
+    const refused = await post(bytesOf(1), { "content-length": "1" }, vars);
+    expect(refused.status).toBe(503);
+    held.resolve();
+    expect((await Promise.all(admitted)).map((r) => r.status)).toEqual([201, 201, 201, 201]);
+  });
+
+  it("counts every upload against the client's rate limit: the 61st in a minute gets 429", async () => {
+    const client = { "cf-connecting-ip": "203.0.113.61" };
+    const statuses: number[] = [];
+    for (let i = 0; i < 61; i++) statuses.push((await post(bytesOf(1), client)).status);
+    expect(statuses.slice(0, 60).every((s) => s === 201)).toBe(true);
+    expect(statuses[60]).toBe(429);
+  });
+
+  it("is closed with ALLOW_ANONYMOUS false and no API_TOKEN: 401 naming both settings, before a byte is read", async () => {
+    const { body, state } = chunked(bytesOf(2000));
+    const refused = await post(body, {}, { ALLOW_ANONYMOUS: "false" });
+    expect(refused.status).toBe(401);
+    expect(await refused.json()).toMatchObject({ error: { code: "token_not_configured", message: expect.stringContaining("ALLOW_ANONYMOUS") } });
+    expect(state.pulled).toBe(false);
+    const key = (await ((await post(bytesOf(3))).json() as Promise<{ key: string }>)).key;
+    expect((await callWorker(`/api/upload/${key}`, {}, { ALLOW_ANONYMOUS: "false" })).status).toBe(401);
+  });
+
   it("streams progress as JSON Lines when asked, then the result", async () => {
     const bytes = bytesOf(3 * 1024 * 1024 + 10);
     const response = await post(chunked(bytes).body, { accept: "application/jsonl" });
@@ -325,5 +366,34 @@ describe("GET /api/upload/:key", () => {
   it("answers an unknown key with 404", async () => {
     expect((await callWorker(`/api/upload/${crypto.randomUUID()}`)).status).toBe(404);
     expect((await callWorker("/api/upload/..%2Fsecret")).status).toBe(404);
+  });
+
+  it("stops serving an upload older than UPLOAD_KEEP_DAYS: 404, and its objects deleted", async () => {
+    const { key } = await uploaded(10);
+    expect((await callWorker(`/api/upload/${key}`, {}, { UPLOAD_KEEP_DAYS: "2" })).status).toBe(200);
+    const now = Date.now();
+    vi.spyOn(Date, "now").mockReturnValue(now + 3 * 86_400_000);
+    expect((await callWorker(`/api/upload/${key}`, {}, { UPLOAD_KEEP_DAYS: "2" })).status).toBe(404);
+    vi.mocked(Date.now).mockRestore();
+    await vi.waitFor(async () => expect(await env.UPLOADS.head(`meta/${key}`)).toBeNull());
+    expect(await env.UPLOADS.head(`files/${key}`)).toBeNull();
+  });
+});
+
+describe("DELETE /api/upload/:key", () => {
+  it("deletes the upload and its digest: 204, then 404 for the download and for a second DELETE", async () => {
+    const { key } = (await (await post(bytesOf(100))).json()) as { key: string };
+    expect((await callWorker(`/api/upload/${key}`, { method: "DELETE" })).status).toBe(204);
+    expect((await callWorker(`/api/upload/${key}`)).status).toBe(404);
+    expect(await env.UPLOADS.head(`files/${key}`)).toBeNull();
+    expect(await env.UPLOADS.head(`meta/${key}`)).toBeNull();
+    expect((await callWorker(`/api/upload/${key}`, { method: "DELETE" })).status).toBe(404);
+  });
+
+  it("needs the bearer token when API_TOKEN is set", async () => {
+    const vars = { API_TOKEN: "s3cret" };
+    const { key } = (await (await post(bytesOf(5), { authorization: "Bearer s3cret" }, vars)).json()) as { key: string };
+    expect((await callWorker(`/api/upload/${key}`, { method: "DELETE" }, vars)).status).toBe(401);
+    expect((await callWorker(`/api/upload/${key}`, { method: "DELETE", headers: { authorization: "Bearer s3cret" } }, vars)).status).toBe(204);
   });
 });
