@@ -27,13 +27,28 @@ const FORMATS: Record<string, string> = {
   uuid: "00000000-0000-4000-8000-000000000000",
 };
 
+// The schema comes from the caller: its numbers never size what is built. A string is at most this long, an array
+// this many items, the value this deep, and the whole value this many parts; past a cap the example stops short of
+// the schema (an absurd bound gets arguments that fail it) instead of filling the isolate's memory.
+const MAX_TEXT = 1024;
+const MAX_ITEMS = 16;
+const MAX_DEPTH = 16;
+const MAX_PARTS = 2048;
+
 /**
  * A value that validates against a JSON Schema, made the same way every time: what the offline model passes a tool.
  * Strings are `word` (from the prompt) unless an enum, const, default or format says otherwise. Covers the schemas
  * tools use (objects, arrays, scalars, enums, anyOf/oneOf/allOf, bounds); not `$ref`, `pattern` or `multipleOf`.
+ * Bounded whatever the schema says (MAX_TEXT, MAX_ITEMS, MAX_DEPTH, MAX_PARTS).
  */
 export function exampleFor(schema: unknown, word: string): unknown {
+  return example(schema, word, 0, { parts: MAX_PARTS });
+}
+
+function example(schema: unknown, word: string, depth: number, budget: { parts: number }): unknown {
+  if (depth > MAX_DEPTH || --budget.parts < 0) return null;
   if (typeof schema !== "object" || schema === null) return {};
+  const exampleFor = (inner: unknown, w: string) => example(inner, w, depth + 1, budget);
   const s = schema as Schema;
   if ("const" in s) return s.const;
   if (Array.isArray(s.enum) && s.enum.length > 0) return s.enum[0];
@@ -46,7 +61,7 @@ export function exampleFor(schema: unknown, word: string): unknown {
     case "object":
       return Object.fromEntries(Object.entries(s.properties ?? {}).map(([key, property]) => [key, exampleFor(property, word)]));
     case "array": {
-      const length = Math.min(Math.max(s.minItems ?? 1, 1), s.maxItems ?? Infinity);
+      const length = Math.min(Math.max(s.minItems ?? 1, 1), s.maxItems ?? Infinity, MAX_ITEMS);
       return Array.from({ length }, () => exampleFor(s.items, word));
     }
     case "integer":
@@ -61,7 +76,7 @@ export function exampleFor(schema: unknown, word: string): unknown {
       return null;
     default: {
       const text = (s.format && FORMATS[s.format]) || word;
-      return text.padEnd(s.minLength ?? 0, "x").slice(0, s.maxLength ?? Infinity);
+      return text.padEnd(Math.min(s.minLength ?? 0, MAX_TEXT), "x").slice(0, s.maxLength ?? Infinity);
     }
   }
 }

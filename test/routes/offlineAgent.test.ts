@@ -26,6 +26,26 @@ describe("the offline model behind /v1/chat/completions", () => {
     expect(fragments).toBeGreaterThanOrEqual(3);
   });
 
+  it("answers a tool whose schema asks for 300,000,000 characters and 10^9 nested items with bounded arguments, at once", async () => {
+    const parameters = {
+      type: "object",
+      properties: {
+        text: { type: "string", minLength: 300_000_000 },
+        grid: { type: "array", minItems: 1e9, items: { type: "array", minItems: 1e9, items: { type: "array", minItems: 1e9, items: { type: "string", minLength: 1e9 } } } },
+      },
+    };
+    const started = Date.now();
+    const completion = await sdk().chat.completions.create({
+      model,
+      messages: [{ role: "user", content: "Fill it" }],
+      tools: [{ type: "function", function: { name: "fill", parameters } }],
+    });
+    const call = completion.choices[0]!.message.tool_calls![0]!;
+    const args = call.type === "function" ? call.function.arguments : "";
+    expect(args.length).toBeLessThan(64 * 1024);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
   it("runs a two-step tool loop with runTools: the call, then an answer that uses the tool's result", async () => {
     const calls: unknown[] = [];
     const runner = sdk().chat.completions.runTools({
