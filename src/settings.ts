@@ -28,6 +28,10 @@ export interface ResumeConfig {
   maxEvents: number;
   /** Bytes of event data recorded per stream. */
   maxBytes: number;
+  /** Readers of one stream at once. */
+  maxReaders: number;
+  /** What a reader may leave unread past its replay before it is dropped (it can resume). */
+  readerBufferBytes: number;
 }
 
 /** Where the proxy may go: each name's origin, or "self" for this Worker. */
@@ -120,7 +124,10 @@ export class Settings {
       keepMs: integerVar(this.#env, "CHAT_RESUME_KEEP_SECONDS", 1, 7 * 24 * 3600, 600) * 1000,
       detachedMs: integerVar(this.#env, "CHAT_RESUME_DETACHED_SECONDS", 1, 3600, 120) * 1000,
       maxEvents: integerVar(this.#env, "CHAT_RESUME_MAX_EVENTS", 2, 1_000_000, 4096),
-      maxBytes: integerVar(this.#env, "CHAT_RESUME_MAX_BYTES", 1024, 100 * 1024 * 1024, 1024 * 1024),
+      // Records are written to SQLite in batches, one row each: a stream may not outgrow a row (2 MB).
+      maxBytes: integerVar(this.#env, "CHAT_RESUME_MAX_BYTES", 1024, 2_000_000, 1024 * 1024),
+      maxReaders: integerVar(this.#env, "CHAT_RESUME_MAX_READERS", 1, 1000, 16),
+      readerBufferBytes: integerVar(this.#env, "CHAT_RESUME_READER_BUFFER_BYTES", 1024, 16 * 1024 * 1024, 256 * 1024),
     });
   }
 

@@ -93,3 +93,54 @@ describe("packed records", () => {
     expect(batches.length).toBeLessThan(live.length / 20);
   });
 });
+
+describe("memory a durable stream's readers may hold", () => {
+  it("refuses a reader past CHAT_RESUME_MAX_READERS with 503 and Retry-After, and takes one again when a reader leaves", async () => {
+    const vars = { ...offline, OFFLINE_TOKEN_MS: "20", CHAT_RESUME_MAX_READERS: "2" };
+    const first = await callWorker("/api/chat?resume=1&q=many+readers+of+one+answer", {}, vars);
+    const location = first.headers.get("content-location")!;
+    const second = await callWorker(location, {}, vars);
+    expect(second.status).toBe(200);
+    const third = await callWorker(location, {}, vars);
+    expect(third.status).toBe(503);
+    expect(third.headers.get("retry-after")).toBe("5");
+    expect(await third.json()).toMatchObject({ error: { code: "too_many_readers" } });
+    await second.body!.cancel();
+    await vi.waitFor(async () => expect((await callWorker(location, {}, vars)).status).toBe(200));
+    await first.text();
+  });
+
+  it("drops a reader that leaves more than CHAT_RESUME_READER_BUFFER_BYTES unread; it resumes and gets every record once", async () => {
+    const vars = { ...upstream("ok-1-2000"), CHAT_MAX_TOKENS: "4000", CHAT_RESUME_READER_BUFFER_BYTES: "1024" };
+    const starter = await callWorker("/api/chat?resume=1&q=slow+reader", {}, vars);
+    const location = starter.headers.get("content-location")!;
+    // Joins at once and reads nothing while the answer is written.
+    const stalled = await callWorker(location, {}, vars);
+    const live = await readSSE<string>(starter).all();
+    expect(live).toHaveLength(2000);
+    // Dropped: what it has, it keeps; it reconnects from its last event id for the rest, and has each record once.
+    const reconnects: string[] = [];
+    const reconnect = (url: string | URL | Request, init?: RequestInit) => {
+      reconnects.push(new Headers(init?.headers).get("last-event-id") ?? "");
+      return callWorker(new URL(String(url), "http://worker").pathname, init, vars);
+    };
+    const resumed = readSSE<string>(stalled, { resume: { fetch: reconnect, retryMs: 1 } });
+    expect(await resumed.all()).toEqual(live);
+    expect(reconnects.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it("ends a reader that joined before the first record when the stream fails: the AI SDK reader is not left streaming", async () => {
+    const vars = upstream("stall");
+    const chatId = `chat-${Date.now()}-early-reader`;
+    const answer = callWorker("/api/ai/chat", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ id: chatId, messages: [{ id: "u1", role: "user", parts: [{ type: "text", text: "hi" }] }] }) }, vars);
+    let reader: Response | undefined;
+    while (!reader) {
+      const attempt = await callWorker(`/api/ai/chat/${chatId}/stream`, {}, vars);
+      if (attempt.status === 200) reader = attempt;
+      else await attempt.body?.cancel();
+    }
+    const text = await reader.text();
+    expect(text).toContain('"type":"error"');
+    expect((await answer).status).toBe(504);
+  });
+});

@@ -22,6 +22,10 @@ export interface DurableLimits {
   maxEvents: number;
   /** Bytes of record JSON recorded per stream. */
   maxBytes: number;
+  /** Readers connected to one stream at once; past it, 503 with Retry-After. */
+  maxReaders: number;
+  /** Bytes a reader may leave unread past its replay before it is dropped (it can resume from where it was). */
+  readerBufferBytes: number;
 }
 
 /** Everything a stream needs to run, decided by the Worker that admitted the request. */
@@ -68,6 +72,9 @@ interface StreamRow extends Record<string, SqlStorageValue> {
   state: "running" | "finished";
   keep_ms: number;
   heartbeat_ms: number;
+  /** Null on a row an older deploy wrote: the defaults apply. */
+  max_readers: number | null;
+  reader_buffer: number | null;
   format: string;
   end_seq: number | null;
   end_kind: "done" | "error" | null;
@@ -78,7 +85,15 @@ interface Reader {
   writer: StreamWriter;
   /** The response body's writable side: a native stream, so the runtime sends it without JavaScript per chunk. */
   out: WritableStreamDefaultWriter<Uint8Array>;
+  /** Bytes written that the client has not taken yet (a native stream's write settles once its reader takes it). */
+  unsent: number;
+  /** How far `unsent` may go: the replay it was sent on joining, plus the reader buffer. */
+  allowance: number;
 }
+
+// For a row written before the reader limits existed.
+const DEFAULT_MAX_READERS = 16;
+const DEFAULT_READER_BUFFER = 256 * 1024;
 
 // How soon a reconnecting EventSource comes back; browsers default to about 3 s.
 const RETRY_MS = 1000;
@@ -109,7 +124,10 @@ export abstract class DurableStream<E = unknown> extends DurableObject<E> {
   abstract readonly producers: Record<string, DurableProducer<E>>;
 
   #sql = this.ctx.storage.sql;
+  /** The readers following the live records. */
   #readers = new Set<Reader>();
+  /** Every reader whose body is open: the live ones, and those still being sent a finished stream. */
+  #connected = new Set<Reader>();
   /** Set while this instance is producing; aborting it stops the producer. */
   #abort: AbortController | undefined;
   #producing: Promise<void> | undefined;
@@ -139,13 +157,15 @@ export abstract class DurableStream<E = unknown> extends DurableObject<E> {
     // `input` holds what the job asked to keep (`keep`), not its input: the column's name predates the difference.
     this.#sql.exec(
       `CREATE TABLE stream (stream_id TEXT, state TEXT, keep_ms INTEGER, heartbeat_ms INTEGER, format TEXT, started_at INTEGER,
-        ended_at INTEGER, end_seq INTEGER, end_kind TEXT, end_data TEXT, input TEXT)`,
+        ended_at INTEGER, end_seq INTEGER, end_kind TEXT, end_data TEXT, input TEXT, max_readers INTEGER, reader_buffer INTEGER)`,
     );
     // One row per batch of records: their JSON, one per line (JSON text holds no raw line break).
     this.#sql.exec("CREATE TABLE records (last_seq INTEGER PRIMARY KEY, first_seq INTEGER NOT NULL, data TEXT NOT NULL)");
     this.#sql.exec(
-      "INSERT INTO stream (stream_id, state, keep_ms, heartbeat_ms, format, started_at, input) VALUES (?, 'running', ?, ?, ?, ?, ?)",
+      `INSERT INTO stream (stream_id, state, keep_ms, heartbeat_ms, format, started_at, input, max_readers, reader_buffer)
+        VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?)`,
       job.streamId, job.limits.keepMs, job.heartbeatMs, job.format, Date.now(), stringifyLine(job.keep ?? null),
+      job.limits.maxReaders, job.limits.readerBufferBytes,
     );
     this.#detachedMs = job.limits.detachedMs;
     this.#abort = new AbortController();
@@ -163,7 +183,8 @@ export abstract class DurableStream<E = unknown> extends DurableObject<E> {
   /**
    * A reader: `GET /?after=<seq>&format=<framing>` answers with the records after `seq`, then the live ones, then the
    * end, in the framing named (else the stream's own). 404: no such stream; 406: no such framing; 416: `after` is past
-   * what this stream has sent; 204: the reader already has the end, or `live=1` asked only for a stream still running.
+   * what this stream has sent; 204: the reader already has the end, or `live=1` asked only for a stream still running;
+   * 503: the stream has as many readers as it may.
    */
   override async fetch(request: Request): Promise<Response> {
     const stream = this.#stream();
@@ -184,6 +205,8 @@ export abstract class DurableStream<E = unknown> extends DurableObject<E> {
     // written; then it is told how the stream ended.
     const lastSent = end ? end.seq : this.#seq;
     if (after > lastSent && !(end?.kind === "error")) return new Response(null, { status: 416 });
+    // Each reader holds its replay in memory until its client takes it: their number is what bounds the object's memory.
+    if (this.#connected.size >= (stream.max_readers ?? DEFAULT_MAX_READERS)) return new Response(null, { status: 503 });
 
     const { readable: body, writable } = new IdentityTransformStream();
     const out = writable.getWriter();
@@ -191,11 +214,14 @@ export abstract class DurableStream<E = unknown> extends DurableObject<E> {
       heartbeatMs: stream.heartbeat_ms,
       heartbeatNow: live,
     });
-    const reader: Reader = { writer, out };
-    // The reader went away (the body was cancelled): a write fails, or the stream errors.
-    out.closed.catch(() => this.#leave(reader));
+    const reader: Reader = { writer, out, unsent: 0, allowance: Infinity };
+    this.#connected.add(reader);
+    // The reader went away (the body was cancelled): a write fails, or the stream errors. Or it got its end.
+    out.closed.then(() => this.#connected.delete(reader), () => this.#leave(reader));
     if (framing.name === "sse") this.#enqueue(reader, new TextEncoder().encode(encodeSSE({ retry: RETRY_MS })));
     for (const [seq, json] of this.#recordsAfter(after)) writer.record(JSON.parse(json), seq);
+    writer.flush();
+    reader.allowance = reader.unsent + (stream.reader_buffer ?? DEFAULT_READER_BUFFER);
     // A reader past the end (it saw records a restart lost) gets the end at its own position: with that id it
     // reconnects to a 204, as every reader that has the end does, rather than to this end again.
     if (end) this.#endReader(reader, end);
@@ -279,6 +305,10 @@ export abstract class DurableStream<E = unknown> extends DurableObject<E> {
       outcome = CANCELLED.has(failure.code) ? "cancelled" : "error";
       if (this.#seq === 0) {
         early(failure);
+        // Readers that joined before the first record are told how it ended, as later ones would be.
+        const error = { message: failure.message, code: failure.code };
+        for (const reader of this.#readers) this.#endReader(reader, { kind: "error", seq: 1, value: error });
+        this.#readers.clear();
         await this.#wipe();
         return;
       }
@@ -373,7 +403,14 @@ export abstract class DurableStream<E = unknown> extends DurableObject<E> {
   }
 
   #enqueue(reader: Reader, chunk: Uint8Array): void {
-    reader.out.write(chunk).catch(() => this.#leave(reader));
+    const size = chunk.byteLength;
+    reader.unsent += size;
+    reader.out.write(chunk).then(() => (reader.unsent -= size), () => this.#leave(reader));
+    // Too far behind: dropped rather than buffered without end. Its client reconnects from the last record it has.
+    if (reader.unsent > reader.allowance) {
+      reader.out.abort(new Error("the reader fell too far behind")).catch(() => {});
+      this.#leave(reader);
+    }
   }
 
   #join(reader: Reader): void {
@@ -383,6 +420,7 @@ export abstract class DurableStream<E = unknown> extends DurableObject<E> {
 
   #leave(reader: Reader): void {
     reader.writer.stop();
+    this.#connected.delete(reader);
     this.#readers.delete(reader);
     if (this.#readers.size === 0 && this.#abort) this.#armDetached();
   }
@@ -411,6 +449,7 @@ export abstract class DurableStream<E = unknown> extends DurableObject<E> {
     if (this.#writeTimer !== undefined) clearTimeout(this.#writeTimer);
     for (const reader of this.#readers) reader.writer.stop();
     this.#readers.clear();
+    this.#connected.clear();
     this.#seq = 0;
     this.#bytes = 0;
     this.#unwritten = [];

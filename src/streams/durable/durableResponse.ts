@@ -144,6 +144,7 @@ async function relay(
   if (response.status === 404) throw streamNotFound();
   if (response.status === 406) throw new HttpError(406, "not_acceptable", `this stream cannot be read as ${picked?.framing.name}`);
   if (response.status === 416) throw new HttpError(400, "bad_request", "no record of this stream has that number yet");
+  if (response.status === 503) throw new HttpError(503, "too_many_readers", "this stream has as many readers as it may; retry shortly", { "retry-after": "5" });
   if (response.status === 204) return new Response(null, { status: 204, headers: { "stream-id": streamId, "content-location": location } });
   // The framing's own headers, as the object sent them, then the ones every stream here has.
   const headers = new Headers(response.headers);
