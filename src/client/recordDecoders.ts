@@ -52,7 +52,7 @@ export function jsonlRecords(): RecordDecoder {
     }
     if (isReserved(record, "$done")) steps.push({ end: true, value: record.$done });
     else if (isReserved(record, "$error")) throw failure(record.$error);
-    else steps.push({ end: false, value: record });
+    else steps.push({ end: false, value: unescapeReserved(record) });
   };
   return {
     push: (text) =>
@@ -65,6 +65,15 @@ export function jsonlRecords(): RecordDecoder {
         if (broken !== undefined) throw cutError();
       }),
   };
+}
+
+/** The framing's escape undone: a record's top-level key that starts with `$$` loses one `$` (`$$done` is a record's `$done`). */
+function unescapeReserved(record: unknown): unknown {
+  if (typeof record !== "object" || record === null || Array.isArray(record)) return record;
+  for (const key in record) {
+    if (key.startsWith("$$")) return Object.fromEntries(Object.entries(record).map(([k, v]) => [k.startsWith("$$") ? k.slice(1) : k, v]));
+  }
+  return record;
 }
 
 /** The steps `decode` pushes; a throw becomes the last step, so the records before it in the same read still count. */

@@ -3,6 +3,7 @@ import { admitCostly } from "../http/admitCostly";
 import { requireToken } from "../http/requireToken";
 import { settings } from "../settings";
 import { HttpError } from "../streams/HttpError";
+import { canonicalType } from "../upload/canonicalType";
 import type { TusUpload } from "../tus/TusUpload";
 import { TUS_CHECKSUM_ALGORITHMS, TUS_EXTENSIONS, TUS_RESUMABLE, tusHeaders, tusMetadata } from "../tus/tusHeaders";
 
@@ -49,10 +50,16 @@ export const tus = {
     } catch (error) {
       throw tusError(400, "bad_request", (error as Error).message);
     }
+    let filetype: string | undefined;
+    try {
+      filetype = metadata.filetype === undefined ? undefined : canonicalType(metadata.filetype);
+    } catch (error) {
+      throw tusError(400, "bad_request", `Upload-Metadata filetype: ${(error as Error).message}`);
+    }
     // A random UUID: unguessable, and the key /api/upload/:key serves the object by once it is complete.
     const key = crypto.randomUUID();
     const upload = uploads(env).getByName(key);
-    const state = await upload.create({ length, metadata: raw, filename: metadata.filename, filetype: metadata.filetype }, key, config);
+    const state = await upload.create({ length, metadata: raw, filename: metadata.filename, filetype }, key, config);
     const headers = tusHeaders({ location: location(key), "upload-expires": new Date(state.expiresAt).toUTCString() });
     if (request.headers.get("content-type") === "application/offset+octet-stream") {
       // creation-with-upload: the body is the first PATCH.

@@ -6,6 +6,7 @@ import { requireToken } from "../http/requireToken";
 import { jsonl, text } from "../streams/framing";
 import { negotiate } from "../streams/negotiate";
 import { pushStream } from "../streams/pushStream";
+import { canonicalType } from "../upload/canonicalType";
 import { claimedSha256, digestHeader } from "../upload/contentDigest";
 import { downloadHeaders } from "../upload/downloadHeaders";
 import { parseRange } from "../upload/parseRange";
@@ -30,6 +31,7 @@ export async function upload(request: IRequest, env: Env, ctx: ExecutionContext)
   const name = new URL(request.url).searchParams.get("name") ?? "";
   if (name.length > 256) throw new HttpError(400, "bad_request", "name must be at most 256 characters");
   const expectedSha256 = claimedSha256(request.headers.get("content-digest"));
+  const contentType = canonicalType(request.headers.get("content-type"));
   const declared = request.headers.get("content-length");
   const length = declared === null ? undefined : Number(declared);
   if (length !== undefined && length > config.maxBytes) {
@@ -46,7 +48,7 @@ export async function upload(request: IRequest, env: Env, ctx: ExecutionContext)
       idleMs: config.idleMs,
       expectedSha256,
       customMetadata: name ? { name } : {},
-      httpMetadata: { contentType: request.headers.get("content-type") ?? "application/octet-stream" },
+      httpMetadata: { contentType },
       onProgress,
     }).finally(release);
 

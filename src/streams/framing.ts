@@ -58,18 +58,31 @@ export function sseFraming(eventId: (seq: number) => string = String): Framing {
 /** SSE with ids 1, 2, 3…. */
 export const sse: Framing = sseFraming();
 
-/** JSON Lines: one record per line, the end `{"$done": …}`, the error `{"$error": {"message", "code"}}`. */
+/**
+ * JSON Lines: one record per line, the end `{"$done": …}`, the error `{"$error": {"message", "code"}}`. A record's own
+ * top-level keys that start with `$` are sent with one `$` more (`{"$done": 1}` as `{"$$done": 1}`), so a producer that
+ * relays a caller's objects cannot forge the end or an error; the client helpers take the `$` off again.
+ */
 export const jsonl: Framing = {
   name: "jsonl",
   // As text/plain when not asked for by name, so a browser shows it instead of downloading it.
   contentType: "text/plain; charset=utf-8",
   accepts: ["application/jsonl", "application/x-ndjson"],
-  record: encodeJSONL,
+  record: (value) => encodeJSONL(escapeReserved(value)),
   end: (summary) => encodeJSONL({ $done: summary ?? {} }),
   error: (error) => encodeJSONL({ $error: error }),
   // A blank line: readers skip it (the NDJSON spec allows them to), and it keeps idle connections open.
   ping: "\n",
 };
+
+/** A plain object with a top-level key that starts with `$` gets one `$` more on each such key; anything else as is. */
+function escapeReserved(value: unknown): unknown {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return value;
+  for (const key in value) {
+    if (key.startsWith("$")) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k.startsWith("$") ? `$${k}` : k, v]));
+  }
+  return value;
+}
 
 /** Plain text: each record a string, written as is; no end record, and a failure errors the transfer instead. */
 export const text: Framing = {

@@ -1,3 +1,5 @@
+import { canonicalType } from "./canonicalType";
+
 // Types served as they were uploaded; anything else (HTML, SVG, XML, JavaScript…) is served as opaque bytes.
 const SAFE_TYPES = new Set([
   "application/octet-stream", "application/json", "application/pdf", "text/plain", "text/csv",
@@ -11,9 +13,15 @@ const SAFE_TYPES = new Set([
  * a sandbox with no scripts should a browser render it anyway, and a type off the short safe list served as bytes.
  */
 export function downloadHeaders(contentType: string | undefined, name: string | undefined): Record<string, string> {
-  const essence = (contentType ?? "").split(";")[0]!.trim().toLowerCase();
+  // Stored canonical already; read again so an object stored any other way is served by the same rule.
+  let type = "application/octet-stream";
+  try {
+    type = canonicalType(contentType);
+  } catch {
+    // Not one clean type: served as bytes.
+  }
   return {
-    "content-type": SAFE_TYPES.has(essence) ? contentType! : "application/octet-stream",
+    "content-type": SAFE_TYPES.has(type.split(";")[0]!) ? type : "application/octet-stream",
     "content-disposition": attachment(name),
     "content-security-policy": "sandbox",
   };

@@ -363,6 +363,21 @@ describe("GET /api/upload/:key", () => {
     expect((await callWorker(`/api/upload/${key}`)).headers.get("content-type")).toBe(served);
   });
 
+  it("refuses a content type that is a comma list (browsers render the last type), and serves a stored one as bytes", async () => {
+    const refused = await post("<script>1</script>", { "content-type": "text/plain;,text/html" });
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ error: { code: "bad_content_type" } });
+    // An object stored some other way with such a type is still served as opaque bytes.
+    const { key } = (await (await post("x")).json()) as { key: string };
+    await env.UPLOADS.put(`files/${key}`, "<script>1</script>", { httpMetadata: { contentType: "text/plain;,text/html" } });
+    expect((await callWorker(`/api/upload/${key}`)).headers.get("content-type")).toBe("application/octet-stream");
+  });
+
+  it("stores the canonical type: lower-cased, with its charset and nothing else", async () => {
+    const { key } = (await (await post("x", { "content-type": 'Text/Plain; foo=bar; charset="UTF-8"' })).json()) as { key: string };
+    expect((await callWorker(`/api/upload/${key}`)).headers.get("content-type")).toBe("text/plain; charset=utf-8");
+  });
+
   it("answers an unknown key with 404", async () => {
     expect((await callWorker(`/api/upload/${crypto.randomUUID()}`)).status).toBe(404);
     expect((await callWorker("/api/upload/..%2Fsecret")).status).toBe(404);

@@ -21,3 +21,16 @@ describe("encodeJSONL", () => {
     expect(() => encodeJSONL(() => 1)).toThrow(TypeError);
   });
 });
+
+describe("the JSON Lines framing's reserved keys", () => {
+  it("lets no record forge the end or an error: relayed {$done} and {$error} objects arrive as records, then the real end", async () => {
+    const { jsonl } = await import("../../src/streams/framing");
+    const { readJSONL } = await import("../../src/client/readJSONL");
+    const forged = [{ $done: { fake: true } }, { $error: { message: "forged", code: "x" } }, { $$keep: 1, plain: 2 }];
+    const wire = forged.map((record, i) => jsonl.record(record, i + 1)).join("") + jsonl.end({ real: true }, 4);
+    expect(wire).toContain('{"$$done":{"fake":true}}\n');
+    const reader = readJSONL(new Response(wire));
+    expect(await reader.all()).toEqual(forged);
+    expect(await reader.summary).toEqual({ real: true });
+  });
+});
