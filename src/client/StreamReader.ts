@@ -17,6 +17,11 @@ export interface ResumeOptions {
   onReconnect?: (attempt: number, position: string) => void;
   /** The fetch used to reconnect. */
   fetch?: typeof fetch;
+  /**
+   * Reconnect to a Content-Location on another origin. Off by default: a reconnect carries `headers` (a token), and
+   * the server of a response, not the caller, names where it goes.
+   */
+  crossOrigin?: boolean;
 }
 
 export interface ReaderOptions<T> {
@@ -235,6 +240,8 @@ function resumeOf(response: Response, option: boolean | ResumeOptions | undefine
   const given = typeof option === "object" ? option : {};
   // Relative to the response; a Response built by hand has no URL, and then fetch resolves it (against the page).
   const url = response.url ? new URL(location, response.url).href : location;
+  const elsewhere = response.url ? new URL(url).origin !== new URL(response.url).origin : URL.canParse(location);
+  if (elsewhere && !given.crossOrigin) return undefined;
   return { retries: 5, retryMs: 500, ...given, url, fetch: given.fetch ?? ((input, init) => fetch(input, init)) };
 }
 

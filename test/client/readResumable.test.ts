@@ -84,3 +84,26 @@ describe("readResumable", () => {
     expect(connections).toHaveLength(1);
   });
 });
+
+describe("where a reader reconnects", () => {
+  const cutResponse = (location: string) => {
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode("id: s:1\ndata: \"a\"\n\n"));
+        controller.error(new TypeError("network connection lost"));
+      },
+    });
+    return new Response(body, { headers: { "content-type": "text/event-stream", "content-location": location, "stream-id": "s" } });
+  };
+
+  it("never reconnects, with the caller's headers, to a Content-Location on another origin unless told to", async () => {
+    const calls: string[] = [];
+    const spy = async (url: string | URL | Request) => (calls.push(String(url)), new Response(null, { status: 204 }));
+    const reader = readResumable(cutResponse("https://elsewhere.example/api/streams/s"), { fetch: spy, retryMs: 1, headers: { authorization: "Bearer t" } });
+    await expect(reader.all()).rejects.toThrow("network connection lost");
+    expect(calls).toEqual([]);
+    const allowed = readResumable(cutResponse("https://elsewhere.example/api/streams/s"), { fetch: spy, retryMs: 1, crossOrigin: true });
+    await allowed.all().catch(() => {});
+    expect(calls).toEqual(["https://elsewhere.example/api/streams/s"]);
+  });
+});
