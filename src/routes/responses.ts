@@ -70,7 +70,8 @@ export function responses(durable: (env: Env) => Durable) {
       if (stored) {
         // Kept for GET and previous_response_id: the request and the response object, never the settings (the key).
         const keep: StoredResponse = { mode: "translate", params, response };
-        const job = { ...options, limits, producer: "responses", input, keep, streamId };
+        // A background response is polled, not read: it runs to its end with nobody connected.
+        const job = { ...options, limits, producer: "responses", input, keep, streamId, readerless: body.background === true };
         if (body.background && !body.stream) {
           await startDurable(streams, job);
           return Response.json({ ...response, status: "in_progress" });
@@ -137,9 +138,18 @@ async function storedSnapshot(streams: Durable["streams"], id: string) {
 }
 
 /** Native mode: the upstream keeps its responses; GET, cancel and DELETE go to it with the Worker's key. */
+// What OpenAI's GET /responses/{id} reads from the query.
+const NATIVE_QUERY = new Set(["include", "include[]", "stream", "starting_after", "include_obfuscation"]);
+
 async function relayUpstream(request: IRequest, config: LLMConfig): Promise<Response> {
+  const id = request.params.id ?? "";
+  // The Worker's key goes with it: only an id shaped as OpenAI's, and only the query keys the API reads.
+  if (!/^resp_[A-Za-z0-9_-]{1,200}$/.test(id)) throw new HttpError(404, "not_found", "no response has this id");
   const url = new URL(request.url);
-  const path = url.pathname.slice("/v1".length) + url.search;
+  const query = new URLSearchParams();
+  for (const [key, value] of url.searchParams) if (NATIVE_QUERY.has(key)) query.append(key, value);
+  const action = url.pathname.endsWith("/cancel") ? "/cancel" : "";
+  const path = `/responses/${id}${action}${query.size > 0 ? `?${query}` : ""}`;
   const upstream = await modelClient(config).fetch(path, { method: request.method, signal: request.signal });
   return new Response(upstream.body, { status: upstream.status, headers: { "content-type": upstream.headers.get("content-type") ?? "application/json" } });
 }

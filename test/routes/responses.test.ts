@@ -161,6 +161,21 @@ describe("background responses", () => {
     await vi.waitFor(async () => expect((await sdk.responses.retrieve(started.id)).status).toBe("completed"), { timeout: 5000, interval: 50 });
   });
 
+  it("runs a background response past CHAT_RESUME_DETACHED_SECONDS while its client only polls: completed, not abandoned", async () => {
+    const sdk = workerSDK({ ...slow, OFFLINE_TOKEN_MS: "80", CHAT_RESUME_DETACHED_SECONDS: "1" });
+    const started = await sdk.responses.create({ model, input: "a background answer that takes longer than a second", background: true });
+    const done = await vi.waitFor(
+      async () => {
+        const now = await sdk.responses.retrieve(started.id);
+        expect(now.status).not.toBe("in_progress");
+        return now;
+      },
+      { timeout: 10_000, interval: 100 },
+    );
+    expect(done.status).toBe("completed");
+    expect(Date.now() - started.created_at * 1000).toBeGreaterThan(1000);
+  }, 15_000);
+
   it("cancels: the upstream's socket closes within a second and the response stays, cancelled", async () => {
     const q = `cancel me ${Date.now()}`;
     const sdk = workerSDK(upstream("ok-50-100"));
@@ -215,6 +230,17 @@ describe("background responses", () => {
 
 describe("/v1/responses in native mode: the upstream's own /responses, relayed", () => {
   const native = (mode: string) => ({ ...upstream(mode), OPENAI_RESPONSES: "native" });
+
+  it("relays only an id shaped as OpenAI's, and only the query keys the API reads: the rest never reaches the upstream", async () => {
+    const vars = native("ok-1-2");
+    const before = (await upstreamRequests()).length;
+    expect((await callWorker("/v1/responses/..%2F..%2Fmodels", {}, vars)).status).toBe(404);
+    expect((await callWorker("/v1/responses/not-ours", {}, vars)).status).toBe(404);
+    expect((await upstreamRequests()).length).toBe(before);
+    await callWorker("/v1/responses/resp_abc123?stream=true&starting_after=2&api-version=x&redirect=http://e", {}, vars);
+    const seen = (await upstreamRequests()).at(-1)!;
+    expect(seen.path).toMatch(/\/responses\/resp_abc123\?stream=true&starting_after=2$/);
+  });
 
   it("relays the upstream's events, numbered afresh from 0, to its response.completed", async () => {
     const all = await events(await workerSDK(native("ok-1-3")).responses.create({ model, input: "x", stream: true }));

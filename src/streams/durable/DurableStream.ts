@@ -48,6 +48,8 @@ export interface DurableJob {
   limits: DurableLimits;
   /** A stream already under this id is cancelled (its readers get `cancelled`) and replaced: a chat's next answer. */
   replace?: boolean;
+  /** Runs to its end with no reader connected (a background response, polled by GET): `detachedMs` does not apply. */
+  readerless?: boolean;
 }
 
 /** What a stream is now, for a route that reports on it (a Responses API `GET /v1/responses/{id}`). */
@@ -167,7 +169,7 @@ export abstract class DurableStream<E = unknown> extends DurableObject<E> {
       job.streamId, job.limits.keepMs, job.heartbeatMs, job.format, Date.now(), stringifyLine(job.keep ?? null),
       job.limits.maxReaders, job.limits.readerBufferBytes,
     );
-    this.#detachedMs = job.limits.detachedMs;
+    this.#detachedMs = job.readerless ? 0 : job.limits.detachedMs;
     this.#abort = new AbortController();
     this.#armDetached();
     const first = Promise.withResolvers<void>();
@@ -428,6 +430,7 @@ export abstract class DurableStream<E = unknown> extends DurableObject<E> {
   // Nobody reading: keep going for a while (the reader may be changing networks), then stop paying for it.
   #armDetached(): void {
     const ms = this.#detachedMs;
+    if (ms === 0) return;
     if (this.#detached !== undefined) clearTimeout(this.#detached);
     this.#detached = setTimeout(() => {
       this.#abort?.abort(new HttpError(410, "abandoned", `no reader was connected for ${ms / 1000} s`));

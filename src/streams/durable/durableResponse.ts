@@ -40,6 +40,8 @@ export interface DurableOptions {
    * cancelled. Only an unguessable id keeps its readers private: the id is all a reader needs, API_TOKEN aside.
    */
   streamId?: string;
+  /** Runs to its end with nobody connected (a background job that is polled): see `DurableJob.readerless`. */
+  readerless?: boolean;
 }
 
 /**
@@ -69,6 +71,7 @@ export async function startDurable(streams: DurableStreams, options: Omit<Durabl
     heartbeatMs: options.heartbeatMs,
     limits: options.limits,
     replace: options.streamId !== undefined,
+    readerless: options.readerless,
   };
   const started = await streams.getByName(streamId).start(job);
   if (!started.ok) throw new HttpError(started.status, started.code, started.message, started.headers);
