@@ -22,10 +22,10 @@ export interface DurableLimits {
   maxEvents: number;
   /** Bytes of record JSON recorded per stream. */
   maxBytes: number;
-  /** Readers connected to one stream at once; past it, 503 with Retry-After. */
-  maxReaders: number;
-  /** Bytes a reader may leave unread past its replay before it is dropped (it can resume from where it was). */
-  readerBufferBytes: number;
+  /** Readers connected to one stream at once; past it, 503 with Retry-After. Default 16. */
+  maxReaders?: number;
+  /** Bytes a reader may leave unread past its replay before it is dropped (it can resume from where it was). Default 256 KiB. */
+  readerBufferBytes?: number;
 }
 
 /** Everything a stream needs to run, decided by the Worker that admitted the request. */
@@ -93,7 +93,7 @@ interface Reader {
   allowance: number;
 }
 
-// For a row written before the reader limits existed.
+// When the limits name none, and for a row written before the reader limits existed.
 const DEFAULT_MAX_READERS = 16;
 const DEFAULT_READER_BUFFER = 256 * 1024;
 
@@ -167,7 +167,7 @@ export abstract class DurableStream<E = unknown> extends DurableObject<E> {
       `INSERT INTO stream (stream_id, state, keep_ms, heartbeat_ms, format, started_at, input, max_readers, reader_buffer)
         VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?)`,
       job.streamId, job.limits.keepMs, job.heartbeatMs, job.format, Date.now(), stringifyLine(job.keep ?? null),
-      job.limits.maxReaders, job.limits.readerBufferBytes,
+      job.limits.maxReaders ?? DEFAULT_MAX_READERS, job.limits.readerBufferBytes ?? DEFAULT_READER_BUFFER,
     );
     this.#detachedMs = job.readerless ? 0 : job.limits.detachedMs;
     this.#abort = new AbortController();
