@@ -56,6 +56,7 @@ export function responses(durable: (env: Env) => Durable) {
       const { streams, limits } = durable(env);
       const native = config.responses === "native";
       const history = body.previous_response_id && !native ? responseHistory(await storedSnapshot(streams, body.previous_response_id)) : [];
+      if (body.previous_response_id && native) await checkNativeHistory(body.previous_response_id, config);
       // The chat caps apply in both modes: the model allow-list, the token cap, the prompt's size.
       const params = chatParams(toChatRequest(body, history), config);
       const streamId = newStreamId();
@@ -138,6 +139,26 @@ async function storedSnapshot(streams: Durable["streams"], id: string) {
 }
 
 /** Native mode: the upstream keeps its responses; GET, cancel and DELETE go to it with the Worker's key. */
+/**
+ * Native mode: the upstream carries the conversation `previous_response_id` continues, out of sight of the prompt cap.
+ * Asked for that response first: a chain longer than CHAT_MAX_PROMPT_CHARS (its tokens counted as 4 characters each,
+ * OpenAI's rule of thumb) is refused with 413, an id the upstream does not hold with 400.
+ */
+async function checkNativeHistory(id: string, config: LLMConfig): Promise<void> {
+  if (!/^resp_[A-Za-z0-9_-]{1,200}$/.test(id)) throw new HttpError(400, "bad_request", "previous_response_id: no response has this id");
+  const previous = await modelClient(config)
+    .fetch(`/responses/${id}`, { method: "GET" })
+    .catch((error: unknown) => {
+      // The upstream refused the id (its 404 arrives as upstream_rejected): the caller's mistake, not a fault.
+      if (error instanceof HttpError && error.code === "upstream_rejected") throw new HttpError(400, "bad_request", "previous_response_id: no response has this id");
+      throw error;
+    });
+  const { usage } = (await previous.json()) as { usage?: { total_tokens?: number } };
+  if ((usage?.total_tokens ?? 0) * 4 > config.maxPromptChars) {
+    throw new HttpError(413, "prompt_too_large", `the conversation previous_response_id continues is past ${config.maxPromptChars} characters`);
+  }
+}
+
 // What OpenAI's GET /responses/{id} reads from the query.
 const NATIVE_QUERY = new Set(["include", "include[]", "stream", "starting_after", "include_obfuscation"]);
 

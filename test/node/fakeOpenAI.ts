@@ -81,6 +81,11 @@ async function answer(req: IncomingMessage, res: ServerResponse, requests: SeenR
     if (!res.writableFinished) seen.abortedAt = Date.now();
   });
 
+  // A stored response, as GET /responses/{id} gives it: `count` tokens of input and as many of output.
+  if (req.method === "GET" && /^responses\/resp_[\w-]+$/.test(rest)) {
+    res.writeHead(200, { "content-type": "application/json" });
+    return res.end(JSON.stringify({ id: rest.slice("responses/".length), object: "response", status: "completed", usage: { input_tokens: Number(count), output_tokens: Number(count), total_tokens: 2 * Number(count) } }));
+  }
   if (rest !== "chat/completions" && rest !== "responses") return error(res, 404, "not found");
   if (mode === "stall") return; // headers never come
   const status = Number(mode);

@@ -231,6 +231,16 @@ describe("background responses", () => {
 describe("/v1/responses in native mode: the upstream's own /responses, relayed", () => {
   const native = (mode: string) => ({ ...upstream(mode), OPENAI_RESPONSES: "native" });
 
+  it("counts the conversation previous_response_id continues against CHAT_MAX_PROMPT_CHARS: 413 past it, 400 for an id the upstream lacks", async () => {
+    const long = await callWorker("/v1/responses", postJSON({ model, input: "more", previous_response_id: "resp_long" }), { ...native("ok-1-500"), CHAT_MAX_PROMPT_CHARS: "1000" });
+    expect(long.status).toBe(413);
+    const short = await callWorker("/v1/responses", postJSON({ model, input: "more", previous_response_id: "resp_short" }), { ...native("ok-1-20"), CHAT_MAX_PROMPT_CHARS: "1000" });
+    expect(short.status).toBe(200);
+    await short.text();
+    const unknown = await callWorker("/v1/responses", postJSON({ model, input: "more", previous_response_id: "not-an-id" }), native("ok-1-2"));
+    expect(unknown.status).toBe(400);
+  });
+
   it("relays only an id shaped as OpenAI's, and only the query keys the API reads: the rest never reaches the upstream", async () => {
     const vars = native("ok-1-2");
     const before = (await upstreamRequests()).length;
