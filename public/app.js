@@ -22,11 +22,17 @@ async function authFetch(url, init = {}) {
   const headers = new Headers(init.headers);
   for (const [name, value] of Object.entries(authHeaders())) headers.set(name, value);
   const response = await fetch(url, { ...init, headers });
-  if (response.status !== 401 || init.retried) return response;
+  // token_not_configured: the Worker has no token to give, so asking for one is no help; its message is shown.
+  if (response.status !== 401 || init.retried || !asksForToken(await response.clone().text())) return response;
   const entered = prompt("This Worker needs its API token:");
   if (!entered) return response;
   sessionStorage.setItem("apiToken", entered);
   return authFetch(url, { ...init, retried: true });
+}
+
+/** A 401's body asks for the token, unless it says the deployment has none (API_TOKEN unset, ALLOW_ANONYMOUS false). */
+function asksForToken(body) {
+  return !body.includes("token_not_configured");
 }
 
 // Chat: a resumable stream (?resume=1), so a dropped connection (a phone changing networks) costs nothing: the reader
@@ -139,7 +145,7 @@ $("upload-file").addEventListener("change", async () => {
       $("upload-status").textContent = `uploading: ${Math.round((100 * sent) / total)}%`;
     },
     onError: (error) => {
-      if (error.originalResponse?.getStatus() === 401) {
+      if (error.originalResponse?.getStatus() === 401 && asksForToken(error.originalResponse.getBody() ?? "")) {
         const entered = prompt("This Worker needs its API token:");
         if (entered) return sessionStorage.setItem("apiToken", entered), upload.start();
       }
