@@ -69,6 +69,15 @@ describe("tus-js-client against /api/files/ under wrangler dev", () => {
     expect(hash.digest("base64")).toBe(sha256(file));
   }, 180_000);
 
+  it("uploads a 0-byte file: tus-js-client sends no PATCH, reports success, and the download is empty", async () => {
+    const methods: string[] = [];
+    const job = await upload(Buffer.alloc(0), { endpoint: endpoint(), onBeforeRequest: (req) => void methods.push(req.getMethod()) });
+    expect(methods).toEqual(["POST"]);
+    const download = await fetch(new URL(`/api/upload/${job.url!.split("/").at(-1)}`, worker.url));
+    expect(download.status).toBe(200);
+    expect((await download.arrayBuffer()).byteLength).toBe(0);
+  });
+
   it("terminates: the upload is gone and R2 keeps nothing of it", async () => {
     const file = bytes(20 * MiB);
     const job = await upload(file, { endpoint: endpoint(), chunkSize: 10 * MiB }, 0.5);
