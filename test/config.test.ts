@@ -100,7 +100,7 @@ describe("settings the platform would refuse at run time", () => {
     ["TUS_EXPIRE_SECONDS", String(8 * 86_400), "tus", "R2 aborts a multipart upload left 7 days"],
     ["TUS_MIN_PATCH_BYTES", String(9 * 1024 * 1024), "tus", "a part is 8 MiB"],
     ["ALLOW_ANONYMOUS", "yes", "allowAnonymous", "true or false"],
-  ] as const)("refuses %s=%s when the group is read, naming the variable (%s: %s)", (name, value, group) => {
+  ] as const)("refuses %s=%s when the group is read, naming the variable (%s: %s)", (name, value, group, _why) => {
     expect(() => settings({ ...env, [name]: value })[group]).toThrow(
       expect.objectContaining({ status: 500, code: "bad_config", message: expect.stringContaining(name) }),
     );
