@@ -33,7 +33,7 @@ export const tus = {
    * refused or failed first chunk still names the upload (Location): it exists, and a client can resume it.
    */
   async create(request: IRequest, env: Env): Promise<Response> {
-    await admitCostly(request, env, { guarded: true });
+    await admitCostly(request, env, { guarded: true }).catch(asTus);
     checkVersion(request);
     const config = settings(env).tus;
     const { maxBytes } = config;
@@ -82,8 +82,8 @@ export const tus = {
   /** HEAD, PATCH and DELETE /api/files/:key: handed to the upload's object once the headers pass. */
   async resource(request: IRequest, env: Env): Promise<Response> {
     // A PATCH stores bytes: rate limited like a creation.
-    if (request.method === "PATCH") await admitCostly(request, env, { guarded: true });
-    else await requireToken(request, env, { guarded: true });
+    if (request.method === "PATCH") await admitCostly(request, env, { guarded: true }).catch(asTus);
+    else await requireToken(request, env, { guarded: true }).catch(asTus);
     checkVersion(request);
     const key = request.params.key ?? "";
     if (!/^[0-9a-f-]{36}$/.test(key)) throw tusError(404, "not_found", "no such upload");
@@ -114,6 +114,12 @@ function checkVersion(request: Request): void {
   if (request.headers.get("tus-resumable") !== TUS_RESUMABLE) {
     throw tusError(412, "version_unsupported", `this server speaks tus ${TUS_RESUMABLE}`, { "tus-version": TUS_RESUMABLE });
   }
+}
+
+/** A refusal from the shared gates (401, 429), rethrown with Tus-Resumable as every tus answer carries it. */
+function asTus(error: unknown): never {
+  if (error instanceof HttpError) throw tusError(error.status, error.code, error.message, error.headers);
+  throw error;
 }
 
 function tusError(status: number, code: string, message: string, headers: Record<string, string> = {}): HttpError {

@@ -173,6 +173,8 @@ describe("tus 1.0.0 at /api/files/", () => {
     ["a length over TUS_MAX_BYTES", 413, () => create({ "upload-length": String(11 * 1024 ** 3) })],
     ["neither Upload-Length nor Upload-Defer-Length", 400, () => create({})],
     ["bad Upload-Metadata", 400, () => create({ "upload-length": "1", "upload-metadata": "filename not*base64" })],
+    ["an anonymous creation on a deployment with no API_TOKEN and ALLOW_ANONYMOUS false", 401, () => create({ "upload-length": "1" }, undefined, { ALLOW_ANONYMOUS: "false" })],
+    ["a Worker deployed without its R2 binding", 500, () => create({ "upload-length": "1" }, undefined, { UPLOADS: undefined })],
     ["a filetype that is a comma list", 400, () => create({ "upload-length": "1", "upload-metadata": `filetype ${btoa("text/plain;,text/html")}` })],
     ["a PATCH of another content type", 415, async () => patch((await create({ "upload-length": "1" })).headers.get("location")!, 0, bytes(1), { "content-type": "text/plain" })],
     ["a PATCH past Upload-Length", 413, async () => patch((await create({ "upload-length": "3" })).headers.get("location")!, 0, bytes(4))],
@@ -234,6 +236,34 @@ describe("tus: nothing lost, nothing reported that is not stored", () => {
     expect((await deleted).status).toBe(204);
     expect((await head(url)).status).toBe(404);
     expect(await tails(keyOf(url))).toEqual([]);
+  });
+
+  it("lets the expiry alarm wait for a PATCH in flight, then deletes all of it: nothing written after the alarm", async () => {
+    const url = (await create({ "upload-length": String(12 * MiB) })).headers.get("location")!;
+    const key = keyOf(url);
+    const { storing } = await injectFaults(key);
+    const held = heldBody(bytes(5 * MiB), bytes(5 * MiB, 1));
+    const patched = patch(url, 0, held.body, { "content-length": String(10 * MiB) });
+    await storing;
+    // Its time runs out while its PATCH is in flight, and the alarm fires.
+    vi.spyOn(Date, "now").mockReturnValue(Date.now() + 2 * 86_400_000);
+    const alarm = runDurableObjectAlarm(env.TUS_UPLOADS.getByName(key));
+    held.release();
+    expect((await patched).status).toBe(204);
+    expect(await alarm).toBe(true);
+    vi.mocked(Date.now).mockRestore();
+    expect((await head(url)).status).toBe(404);
+    expect(await tails(key)).toEqual([]);
+  });
+
+  it("counts every PATCH against the client's rate limit: the 61st in a minute gets 429 with Tus-Resumable", async () => {
+    const client = { "cf-connecting-ip": "203.0.113.62" };
+    const url = (await create({ "upload-length": "100" })).headers.get("location")!;
+    const statuses: number[] = [];
+    for (let i = 0; i < 61; i++) statuses.push((await patch(url, i, bytes(1), client, anySize)).status);
+    expect(statuses.slice(0, 60).every((s) => s === 204)).toBe(true);
+    expect(statuses[60]).toBe(429);
+    expect((await patch(url, 60, bytes(1), client, anySize)).headers.get("tus-resumable")).toBe("1.0.0");
   });
 
   it("answers an R2 failure inside a PATCH with 500 and Tus-Resumable, logs it, and keeps the offset for the retry", async () => {
