@@ -1,13 +1,16 @@
 import { afterAll, beforeAll } from "vitest";
 import { chromium, type Browser } from "playwright-core";
+import { findBrowser } from "./findBrowser";
 
 /**
- * Debian's Chromium (`apt-get install chromium`; CHROMIUM_PATH to use another), headless, with the flags this closed
- * network needs: no background calls home, which would be refused many at a time.
+ * The installed Chromium, Chrome or Edge (findBrowser.ts; CHROMIUM_PATH to name one), headless, with the flags a
+ * closed network needs: no background calls home, which would be refused many at a time.
  */
 export function launchChromium(): Promise<Browser> {
+  const executablePath = findBrowser();
+  if (!executablePath) throw new Error("no Chromium, Chrome or Edge found: install one, or set CHROMIUM_PATH");
   return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    executablePath,
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   });
 }
