@@ -20,8 +20,13 @@ afterEach(() => vi.restoreAllMocks());
 describe("pushStream", () => {
   it("sends records in the order they are sent, which need not be the order their work started", async () => {
     const stream = pushStream(request(), options);
-    const slow = new Promise((resolve) => setTimeout(resolve, 30)).then(() => stream.send({ slow: true }));
-    const fast = Promise.resolve().then(() => stream.send({ fast: true }));
+    // The slow part's work starts first and ends only once the fast part has been sent.
+    const slowWork = Promise.withResolvers<void>();
+    const slow = slowWork.promise.then(() => stream.send({ slow: true }));
+    const fast = Promise.resolve().then(() => {
+      stream.send({ fast: true });
+      slowWork.resolve();
+    });
     void Promise.all([slow, fast]).then(() => stream.close({ parts: 2 }));
     const { values, result } = await readAll(readJSONL(await stream.response));
     expect(values).toEqual([{ fast: true }, { slow: true }]);

@@ -229,8 +229,9 @@ describe("streamResponse", () => {
         yield kib;
       }
     });
-    // Nothing reads: give the producer time to run ahead if it could.
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Nothing reads: the producer fills the high-water mark, then gets many turns of the event loop to run past it.
+    await vi.waitFor(() => expect(produced).toBeGreaterThanOrEqual(64));
+    for (let turn = 0; turn < 50; turn++) await new Promise((resolve) => setTimeout(resolve, 0));
     expect(produced).toBeLessThanOrEqual(66);
     await response.body!.cancel();
   });
