@@ -42,7 +42,7 @@ export async function streamResponse(request: Request, options: StreamOptions, p
   request.signal?.addEventListener("abort", leave, { once: true });
 
   // The body is a native stream: the runtime sends what is written without calling into JavaScript per chunk, as it
-  // must for a JS ReadableStream (its pull, its queue): about a fifth less CPU per token (README, Benchmark). A write
+  // must for a JS ReadableStream (its pull, its queue): about a fifth less CPU per token (bench/README.md). A write
   // that fails means the client is gone.
   const { readable: body, writable } = new IdentityTransformStream({ highWaterMark: HIGH_WATER_MARK });
   const out = writable.getWriter();

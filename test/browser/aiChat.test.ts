@@ -63,7 +63,7 @@ describe("@ai-sdk/react's useChat against /api/ai/chat, in Chromium", () => {
     expect(after.some((t) => t.length > 0 && t.length < full.length)).toBe(true);
   });
 
-  it("stops the model with the Stop button wired as the README shows: the Worker logs the cancel", async () => {
+  it("stops the model with the Stop button wired as docs/ai-sdk.md shows: the Worker logs the cancel", async () => {
     await page.fill("#input", "Stop me soon");
     await page.click("#send");
     await watch((text) => text.length > 20);
