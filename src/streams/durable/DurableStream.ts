@@ -101,8 +101,8 @@ const DEFAULT_READER_BUFFER = 256 * 1024;
 const RETRY_MS = 1000;
 // While producing, an alarm checks this often that the stream is still being produced here (see alarm()).
 const WATCHDOG_MS = 30_000;
-// Records are sent at once but written to SQLite together, one row per batch: a row per record cost 3.5× the plain
-// relay's CPU per token, and so did a row per 100 ms (a write costs far more than its bytes); a row per second, 1.6×.
+// Records are sent at once but written to SQLite together, one row per batch: a write costs far more than its bytes,
+// so a row per record, or per 100 ms, cost several times the plain relay's CPU per token (bench/README.md).
 // A batch is written when it is this old or this big, and always before the end record; a restart can lose at most
 // the batch not yet written, and a reader that had seen it is told `interrupted` next.
 const WRITE_AFTER_MS = 1000;
