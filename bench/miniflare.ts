@@ -55,7 +55,8 @@ export async function startMiniflare(name: string, configPath: string, vars: Rec
       modules: true,
       modulesRoot: dir,
       scriptPath,
-      bindings: { ...bindings, ...vars },
+      // ALLOW_ANONYMOUS as `npm start` sets it: the benchmark sends no token.
+      bindings: { ...bindings, ALLOW_ANONYMOUS: "true", ...vars },
       host: "127.0.0.1",
       port: 0,
       unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],

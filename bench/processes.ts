@@ -14,7 +14,8 @@ export interface Dev {
 
 /** Starts `wrangler dev` on 127.0.0.1 with a port of its choosing, and resolves once it is ready. */
 export async function startDev(name: string, args: string[]): Promise<Dev> {
-  const all = ["dev", "--ip", "127.0.0.1", "--port", "0", "--inspector-port", "0", "--show-interactive-dev-session=false", ...args];
+  // As `npm start` runs it: uploads and the model's key open without a token (the peer ignores the variable).
+  const all = ["dev", "--ip", "127.0.0.1", "--port", "0", "--inspector-port", "0", "--show-interactive-dev-session=false", "--var", "ALLOW_ANONYMOUS:true", ...args];
   all.push("--persist-to", mkdtempSync(join(tmpdir(), "edge-streams-bench-")));
   const child = spawn(join("node_modules", ".bin", "wrangler"), all, { stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
