@@ -16,7 +16,17 @@ export default defineConfig({
       {
         // Fast: the Worker and the toolkit inside workerd (Miniflare), called without sockets.
         // ALLOW_ANONYMOUS as `npm start` sets it; the tests of the committed (closed) default set it back to false.
-        plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" }, miniflare: { bindings: { ALLOW_ANONYMOUS: "true" } } })],
+        // The entry is the Worker plus TestStreams: the durable core with a producer of no feature's, for its own tests.
+        plugins: [
+          cloudflareTest({
+            main: "./test/support/testWorker.ts",
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: { ALLOW_ANONYMOUS: "true" },
+              durableObjects: { TEST_STREAMS: { className: "TestStreams", useSQLite: true } },
+            },
+          }),
+        ],
         test: {
           name: "workers",
           include: ["test/**/*.test.ts"],
