@@ -18,8 +18,8 @@ export interface LLMConfig {
   responses: "translate" | "native";
 }
 
-/** How long and how big a resumable stream may be. */
-export interface ResumeConfig {
+/** How long and how big a durable stream may be, and how many may read it. */
+export interface DurableConfig {
   /** A finished stream is kept this long for late readers, then deleted. */
   keepMs: number;
   /** With no reader connected, the producer keeps going this long; then it is stopped. */
@@ -83,7 +83,7 @@ export class Settings {
   #allowAnonymous?: boolean;
   #corsOrigins?: Set<string>;
   #llm?: LLMConfig;
-  #resume?: ResumeConfig;
+  #durable?: DurableConfig;
   #proxy?: ProxyConfig;
   #upload?: UploadConfig;
   #tus?: TusConfig;
@@ -119,15 +119,17 @@ export class Settings {
     return (this.#llm ??= readLLM(this.#env));
   }
 
-  get resume(): ResumeConfig {
-    return (this.#resume ??= {
-      keepMs: integerVar(this.#env, "CHAT_RESUME_KEEP_SECONDS", 1, 7 * 24 * 3600, 600) * 1000,
-      detachedMs: integerVar(this.#env, "CHAT_RESUME_DETACHED_SECONDS", 1, 3600, 120) * 1000,
-      maxEvents: integerVar(this.#env, "CHAT_RESUME_MAX_EVENTS", 2, 1_000_000, 4096),
+  /** The durable streams' limits: DURABLE_*, or the CHAT_RESUME_* names deployed configurations still use. */
+  get durable(): DurableConfig {
+    const env = this.#env;
+    return (this.#durable ??= {
+      keepMs: integerVar(env, legacy(env, "DURABLE_KEEP_SECONDS", "CHAT_RESUME_KEEP_SECONDS"), 1, 7 * 24 * 3600, 600) * 1000,
+      detachedMs: integerVar(env, legacy(env, "DURABLE_DETACHED_SECONDS", "CHAT_RESUME_DETACHED_SECONDS"), 1, 3600, 120) * 1000,
+      maxEvents: integerVar(env, legacy(env, "DURABLE_MAX_EVENTS", "CHAT_RESUME_MAX_EVENTS"), 2, 1_000_000, 4096),
       // Records are written to SQLite in batches, one row each: a stream may not outgrow a row (2 MB).
-      maxBytes: integerVar(this.#env, "CHAT_RESUME_MAX_BYTES", 1024, 2_000_000, 1024 * 1024),
-      maxReaders: integerVar(this.#env, "CHAT_RESUME_MAX_READERS", 1, 1000, 16),
-      readerBufferBytes: integerVar(this.#env, "CHAT_RESUME_READER_BUFFER_BYTES", 1024, 16 * 1024 * 1024, 256 * 1024),
+      maxBytes: integerVar(env, legacy(env, "DURABLE_MAX_BYTES", "CHAT_RESUME_MAX_BYTES"), 1024, 2_000_000, 1024 * 1024),
+      maxReaders: integerVar(env, "DURABLE_MAX_READERS", 1, 1000, 16),
+      readerBufferBytes: integerVar(env, "DURABLE_READER_BUFFER_BYTES", 1024, 16 * 1024 * 1024, 256 * 1024),
     });
   }
 
@@ -233,6 +235,12 @@ function readCorsOrigins(env: Env): Set<string> {
     origins.add(entry);
   }
   return origins;
+}
+
+/** The variable's name, or its older name when only that one is set: a deployed configuration keeps working. */
+function legacy(env: Env, name: keyof Env, older: keyof Env): keyof Env {
+  const set = (key: keyof Env) => env[key] !== undefined && env[key] !== "";
+  return !set(name) && set(older) ? older : name;
 }
 
 /** An integer variable within bounds, or `fallback` when unset; anything else is a bad_config error naming it. */

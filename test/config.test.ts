@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { apiToken, settings } from "../src/settings";
 import { callWorker } from "./support/callWorker";
+import { firstRefusal } from "./support/firstRefusal";
 
 beforeEach(() => {
   vi.spyOn(console, "log").mockImplementation(() => {});
@@ -67,7 +68,7 @@ describe("settings, read in one place", () => {
   it.each([
     ["UPLOAD_MAX_BYTES", "lots", "upload"],
     ["UPLOAD_MEMORY_BYTES", "1", "upload"],
-    ["CHAT_RESUME_MAX_EVENTS", "0", "resume"],
+    ["DURABLE_MAX_EVENTS", "0", "durable"],
     ["PROXY_TIMEOUT_MS", "soon", "proxy"],
     ["CORS_ORIGINS", "*", "corsOrigins"],
   ] as const)("names %s when it is %j", (name, value, group) => {
@@ -96,7 +97,7 @@ describe("settings, read in one place", () => {
 
 describe("settings the platform would refuse at run time", () => {
   it.each([
-    ["CHAT_RESUME_MAX_BYTES", "3000000", "resume", "a batch of records must fit one SQLite row (2 MB)"],
+    ["DURABLE_MAX_BYTES", "3000000", "durable", "a batch of records must fit one SQLite row (2 MB)"],
     ["TUS_EXPIRE_SECONDS", String(8 * 86_400), "tus", "R2 aborts a multipart upload left 7 days"],
     ["TUS_MIN_PATCH_BYTES", String(9 * 1024 * 1024), "tus", "a part is 8 MiB"],
     ["ALLOW_ANONYMOUS", "yes", "allowAnonymous", "true or false"],
@@ -104,5 +105,23 @@ describe("settings the platform would refuse at run time", () => {
     expect(() => settings({ ...env, [name]: value })[group]).toThrow(
       expect.objectContaining({ status: 500, code: "bad_config", message: expect.stringContaining(name) }),
     );
+  });
+});
+
+describe("names from before", () => {
+  it("reads a CHAT_RESUME_* setting when its DURABLE_* name is not set, and the new name when both are", () => {
+    expect(settings({ ...env, DURABLE_MAX_EVENTS: "", CHAT_RESUME_MAX_EVENTS: "77" }).durable.maxEvents).toBe(77);
+    expect(settings({ ...env, DURABLE_MAX_EVENTS: "88", CHAT_RESUME_MAX_EVENTS: "77" }).durable.maxEvents).toBe(88);
+    expect(() => settings({ ...env, DURABLE_MAX_EVENTS: "", CHAT_RESUME_MAX_EVENTS: "x" }).durable).toThrow(
+      expect.objectContaining({ message: expect.stringContaining("CHAT_RESUME_MAX_EVENTS") }),
+    );
+  });
+
+  it("rate limits through a binding still named CHAT_LIMITER", async () => {
+    const vars: Partial<Env> = { RATE_LIMITER: undefined, CHAT_LIMITER: env.RATE_LIMITER };
+    const client = { headers: { "cf-connecting-ip": "203.0.113.90" } };
+    const { refusedAt } = await firstRefusal(() => callWorker("/v1/models", client, vars));
+    expect(refusedAt).toBeGreaterThanOrEqual(60);
+    expect(refusedAt).toBeLessThanOrEqual(120);
   });
 });

@@ -8,6 +8,6 @@ import { requireToken } from "./requireToken";
  * ALLOW_ANONYMOUS is true.
  */
 export async function admitCostly(request: Request, env: Env, { guarded = false } = {}): Promise<void> {
-  await rateLimit(env.CHAT_LIMITER, request);
+  await rateLimit(env, request);
   await requireToken(request, env, { counted: true, guarded });
 }

@@ -30,7 +30,7 @@ export async function requireToken(request: Request, env: Env, { counted = false
   // Digests first: timingSafeEqual needs equal lengths, and comparing digests hides the token's length too.
   const [a, b] = await Promise.all([given, token].map((s) => crypto.subtle.digest("SHA-256", encoder.encode(s))));
   if (!crypto.subtle.timingSafeEqual(a!, b!)) {
-    if (!counted) await rateLimit(env.CHAT_LIMITER, request);
+    if (!counted) await rateLimit(env, request);
     throw new HttpError(401, "unauthorized", "a valid bearer token is required", { "www-authenticate": "Bearer" });
   }
 }

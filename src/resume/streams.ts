@@ -4,9 +4,9 @@ import { settings } from "../settings";
 import { cancelDurable, readDurable, type Durable } from "../streams/durable/durableResponse";
 import { checkStreamId } from "../streams/durable/streamId";
 
-/** The durable streams of this Worker: the STREAMS objects (src/index.ts's StreamObject) and the CHAT_RESUME_* limits. */
+/** The durable streams of this Worker: the STREAMS objects (src/index.ts's StreamObject) and the DURABLE_* limits. */
 export function durable(env: Env): Durable {
-  return { streams: env.STREAMS, limits: settings(env).resume };
+  return { streams: env.STREAMS, limits: settings(env).durable };
 }
 
 /**

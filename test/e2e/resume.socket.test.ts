@@ -5,7 +5,7 @@ import { tcpRelay, type TcpRelay } from "./tcpRelay";
 import { useWranglerDev } from "./wranglerDev";
 
 // 100 ms a word (~4 s an answer); with nobody connected for 2 s the model is stopped, and EventSource is back in 1 s.
-const worker = useWranglerDev(() => ({ OFFLINE_TOKEN_MS: "100", CHAT_RESUME_DETACHED_SECONDS: "2" }));
+const worker = useWranglerDev(() => ({ OFFLINE_TOKEN_MS: "100", DURABLE_DETACHED_SECONDS: "2" }));
 let relay: TcpRelay;
 
 beforeAll(async () => {

@@ -145,9 +145,9 @@ describe("a resumable chat stream", () => {
 });
 
 describe("the limits of a resumable chat stream", () => {
-  it("stops the model once no reader was connected for CHAT_RESUME_DETACHED_SECONDS, and records why", async () => {
+  it("stops the model once no reader was connected for DURABLE_DETACHED_SECONDS, and records why", async () => {
     const q = "abandoned";
-    const first = await start(q, { ...upstream("ok-40-100"), CHAT_RESUME_DETACHED_SECONDS: "1" });
+    const first = await start(q, { ...upstream("ok-40-100"), DURABLE_DETACHED_SECONDS: "1" });
     const before = await readEvents(first, 1);
     await vi.waitFor(async () => expect((await seenUpstream(q)).abortedAt).not.toBeNull(), { timeout: 5000, interval: 50 });
     expect((await seenUpstream(q)).tokensSent).toBeLessThan(100);
@@ -155,21 +155,21 @@ describe("the limits of a resumable chat stream", () => {
     expect(after.at(-1)).toMatchObject({ event: "error", data: expect.stringContaining('"code":"abandoned"') });
   });
 
-  it("ends with stream_too_large and stops the model when the answer passes CHAT_RESUME_MAX_EVENTS", async () => {
-    const events = await readEvents(await start("too long", { ...offline, OFFLINE_TOKEN_MS: "0", CHAT_RESUME_MAX_EVENTS: "10" }));
+  it("ends with stream_too_large and stops the model when the answer passes DURABLE_MAX_EVENTS", async () => {
+    const events = await readEvents(await start("too long", { ...offline, OFFLINE_TOKEN_MS: "0", DURABLE_MAX_EVENTS: "10" }));
     expect(events).toHaveLength(10);
     expect(events.at(-1)).toMatchObject({ event: "error", data: expect.stringContaining('"code":"stream_too_large"') });
   });
 
-  it("ends with stream_too_large when the answer passes CHAT_RESUME_MAX_BYTES", async () => {
-    const events = await readEvents(await start("too big", { ...upstream("ok-0-400"), CHAT_RESUME_MAX_BYTES: "1024" }));
+  it("ends with stream_too_large when the answer passes DURABLE_MAX_BYTES", async () => {
+    const events = await readEvents(await start("too big", { ...upstream("ok-0-400"), DURABLE_MAX_BYTES: "1024" }));
     const recorded = events.slice(0, -1).reduce((sum, e) => sum + e.data.length, 0);
     expect(recorded).toBeLessThanOrEqual(1024);
     expect(events.at(-1)).toMatchObject({ event: "error", data: expect.stringContaining('"code":"stream_too_large"') });
   });
 
-  it("counts CHAT_RESUME_MAX_BYTES in UTF-8 bytes, not characters", async () => {
-    const events = await readEvents(await start("wide", { ...upstream("wide-0-400"), CHAT_RESUME_MAX_BYTES: "1024" }));
+  it("counts DURABLE_MAX_BYTES in UTF-8 bytes, not characters", async () => {
+    const events = await readEvents(await start("wide", { ...upstream("wide-0-400"), DURABLE_MAX_BYTES: "1024" }));
     const utf8 = new TextEncoder();
     const recorded = events.slice(0, -1).reduce((sum, e) => sum + utf8.encode(e.data).byteLength, 0);
     expect(recorded).toBeGreaterThan(900);

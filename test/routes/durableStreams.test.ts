@@ -95,8 +95,8 @@ describe("packed records", () => {
 });
 
 describe("memory a durable stream's readers may hold", () => {
-  it("refuses a reader past CHAT_RESUME_MAX_READERS with 503 and Retry-After, and takes one again when a reader leaves", async () => {
-    const vars = { ...offline, OFFLINE_TOKEN_MS: "20", CHAT_RESUME_MAX_READERS: "2" };
+  it("refuses a reader past DURABLE_MAX_READERS with 503 and Retry-After, and takes one again when a reader leaves", async () => {
+    const vars = { ...offline, OFFLINE_TOKEN_MS: "20", DURABLE_MAX_READERS: "2" };
     const first = await callWorker("/api/chat?resume=1&q=many+readers+of+one+answer", {}, vars);
     const location = first.headers.get("content-location")!;
     const second = await callWorker(location, {}, vars);
@@ -110,8 +110,8 @@ describe("memory a durable stream's readers may hold", () => {
     await first.text();
   });
 
-  it("drops a reader that leaves more than CHAT_RESUME_READER_BUFFER_BYTES unread; it resumes and gets every record once", async () => {
-    const vars = { ...upstream("ok-1-2000"), CHAT_MAX_TOKENS: "4000", CHAT_RESUME_READER_BUFFER_BYTES: "1024" };
+  it("drops a reader that leaves more than DURABLE_READER_BUFFER_BYTES unread; it resumes and gets every record once", async () => {
+    const vars = { ...upstream("ok-1-2000"), CHAT_MAX_TOKENS: "4000", DURABLE_READER_BUFFER_BYTES: "1024" };
     const starter = await callWorker("/api/chat?resume=1&q=slow+reader", {}, vars);
     const location = starter.headers.get("content-location")!;
     // Joins at once and reads nothing while the answer is written.

@@ -161,8 +161,8 @@ describe("background responses", () => {
     await vi.waitFor(async () => expect((await sdk.responses.retrieve(started.id)).status).toBe("completed"), { timeout: 5000, interval: 50 });
   });
 
-  it("runs a background response past CHAT_RESUME_DETACHED_SECONDS while its client only polls: completed, not abandoned", async () => {
-    const sdk = workerSDK({ ...slow, OFFLINE_TOKEN_MS: "80", CHAT_RESUME_DETACHED_SECONDS: "1" });
+  it("runs a background response past DURABLE_DETACHED_SECONDS while its client only polls: completed, not abandoned", async () => {
+    const sdk = workerSDK({ ...slow, OFFLINE_TOKEN_MS: "80", DURABLE_DETACHED_SECONDS: "1" });
     const started = await sdk.responses.create({ model, input: "a background answer that takes longer than a second", background: true });
     const done = await vi.waitFor(
       async () => {
