@@ -1,7 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { DurableJob, DurableLimits, StreamSnapshot } from "../../src/streams/durable/DurableStream";
+import type { DurableJob, DurableLimits, ReadResult, StreamSnapshot } from "../../src/streams/durable/DurableStream";
 import type { CountInput } from "../support/testWorker";
 
 // The durable core alone: TestStreams (test/support/testWorker.ts) runs a counting producer that belongs to no feature.
@@ -23,8 +23,14 @@ function job(streamId: string, input: CountInput, over: Partial<DurableJob> = {}
   return { streamId, producer: "count", input, route: "/test", format: "jsonl", heartbeatMs: 60_000, limits, ...over };
 }
 
-/** A reader of the stream from after `after`, as JSON Lines. */
-const read = (id: string, after = 0) => stub(id).fetch(`https://stream/?after=${after}&format=jsonl`);
+// What a refused read would be answered with, to assert on one number.
+const STATUS = { not_found: 404, no_framing: 406, past_end: 416, has_end: 204, not_running: 204, busy: 503 } as const;
+
+/** A reader of the stream from after `after`, as JSON Lines: its body as a Response, or a refusal as its status. */
+async function read(id: string, after = 0): Promise<Response> {
+  const result = (await stub(id).read({ after, format: "jsonl" })) as ReadResult;
+  return result.ok ? new Response(result.body) : new Response(null, { status: STATUS[result.reason] });
+}
 const lines = async (response: Response) => (await response.text()).split("\n").filter(Boolean).map((line) => JSON.parse(line) as unknown);
 const counted = (n: number, from = 1) => Array.from({ length: n - from + 1 }, (_, k) => ({ i: from + k }));
 

@@ -63,6 +63,23 @@ export interface StreamSnapshot {
   end?: { kind: "done" | "error"; value: unknown };
 }
 
+/** What a reader asks for: the records after `after`, in the framing named (else the stream's own). */
+export interface ReadRequest {
+  after: number;
+  format?: string;
+  /** Only a stream still running: a finished one answers `not_running`. */
+  live?: boolean;
+}
+
+/**
+ * How a read went: the body and its headers, or why there is none. `not_found`: no such stream; `no_framing`: no
+ * framing of that name; `past_end`: `after` is past what the stream has sent; `has_end`: the reader already has the
+ * end; `not_running`: `live` asked only for a stream still running; `busy`: the stream has as many readers as it may.
+ */
+export type ReadResult =
+  | { ok: true; body: ReadableStream<Uint8Array>; headers: Record<string, string> }
+  | { ok: false; reason: "not_found" | "no_framing" | "past_end" | "has_end" | "not_running" | "busy" };
+
 /** How a start went: running, or an error before the first record, which the Worker answers as a status. */
 export type StartResult =
   | { ok: true }
@@ -141,30 +158,24 @@ export abstract class DurableStream<E = unknown> extends DurableObject<E> {
   }
 
   /**
-   * A reader: `GET /?after=<seq>&format=<framing>` answers with the records after `seq`, then the live ones, then the
-   * end, in the framing named (else the stream's own). 404: no such stream; 406: no such framing; 416: `after` is past
-   * what this stream has sent; 204: the reader already has the end, or `live=1` asked only for a stream still running;
-   * 503: the stream has as many readers as it may.
+   * A reader: the records after `after`, then the live ones, then the end, in the framing named (else the stream's
+   * own); or why there is none (ReadResult).
    */
-  override async fetch(request: Request): Promise<Response> {
+  async read({ after, format, live: liveOnly = false }: ReadRequest): Promise<ReadResult> {
     const stream = this.#row();
-    if (!stream) return new Response(null, { status: 404 });
-    const url = new URL(request.url);
-    const name = url.searchParams.get("format") || stream.format;
-    const framing = this.framings(stream.stream_id).find((f) => f.name === name);
-    if (!framing) return new Response(null, { status: 406 });
-    const after = Number(url.searchParams.get("after") ?? "0");
+    if (!stream) return { ok: false, reason: "not_found" };
+    const framing = this.framings(stream.stream_id).find((f) => f.name === (format || stream.format));
+    if (!framing) return { ok: false, reason: "no_framing" };
     const end = this.#log.endOf();
     const live = this.#abort !== undefined;
-    if (!live && url.searchParams.get("live") === "1") return new Response(null, { status: 204 });
-    // A reader that has the end: 204 is what makes EventSource stop reconnecting.
-    if (end && after === end.seq) return new Response(null, { status: 204 });
+    if (!live && liveOnly) return { ok: false, reason: "not_running" };
+    if (end && after === end.seq) return { ok: false, reason: "has_end" };
     // Past what was sent: a confused or probing reader, unless it saw records a restart lost before they were
     // written; then it is told how the stream ended.
     const lastSent = end ? end.seq : this.#log.seq;
-    if (after > lastSent && !(end?.kind === "error")) return new Response(null, { status: 416 });
+    if (after > lastSent && !(end?.kind === "error")) return { ok: false, reason: "past_end" };
     // Each reader holds its replay in memory until its client takes it: their number is what bounds the object's memory.
-    if (this.#readers.open >= (stream.max_readers ?? DEFAULT_MAX_READERS)) return new Response(null, { status: 503 });
+    if (this.#readers.open >= (stream.max_readers ?? DEFAULT_MAX_READERS)) return { ok: false, reason: "busy" };
 
     const options = { framing, heartbeatMs: stream.heartbeat_ms, live, bufferBytes: stream.reader_buffer ?? DEFAULT_READER_BUFFER };
     const { body, reader } = this.#readers.openReader(options, this.#log.after(after));
@@ -176,7 +187,7 @@ export abstract class DurableStream<E = unknown> extends DurableObject<E> {
       this.#readers.join(reader);
       if (this.#detached !== undefined) clearTimeout(this.#detached);
     }
-    return new Response(body, { headers: { ...framing.headers, "content-type": framing.contentType } });
+    return { ok: true, body, headers: { ...framing.headers, "content-type": framing.contentType } };
   }
 
   /** What the stream is now (running or how it ended, what it kept, its first record); undefined when there is none. */

@@ -1,7 +1,7 @@
 import { sse, type Framing } from "../framing";
 import { HttpError } from "../HttpError";
 import { negotiate, pickFraming, type Negotiated } from "../negotiate";
-import type { DurableJob, DurableLimits, StartResult, StreamSnapshot } from "./DurableStream";
+import type { DurableJob, DurableLimits, ReadRequest, ReadResult, StartResult, StreamSnapshot } from "./DurableStream";
 import { newStreamId, parseEventId, streamNotFound } from "./streamId";
 
 /** The Durable Object namespace whose objects run durable streams (a subclass of DurableStream): what is used of it. */
@@ -11,7 +11,7 @@ export interface DurableStreams {
     cancel(): Promise<boolean>;
     stop(): Promise<boolean>;
     snapshot(): Promise<StreamSnapshot | undefined>;
-    fetch(url: string): Promise<Response>;
+    read(request: ReadRequest): Promise<ReadResult>;
   };
 }
 
@@ -141,21 +141,29 @@ async function relay(
   location: string,
   runningOnly = false,
 ): Promise<Response> {
-  const format = picked ? `&format=${encodeURIComponent(picked.framing.name)}` : "";
-  const live = runningOnly ? "&live=1" : "";
-  const response = await streams.getByName(streamId).fetch(`https://durable-stream/?after=${after}${format}${live}`);
-  if (response.status === 404) throw streamNotFound();
-  if (response.status === 406) throw new HttpError(406, "not_acceptable", `this stream cannot be read as ${picked?.framing.name}`);
-  if (response.status === 416) throw new HttpError(400, "bad_request", "no record of this stream has that number yet");
-  if (response.status === 503) throw new HttpError(503, "too_many_readers", "this stream has as many readers as it may; retry shortly", { "retry-after": "5" });
-  if (response.status === 204) return new Response(null, { status: 204, headers: { "stream-id": streamId, "content-location": location } });
+  const read = await streams.getByName(streamId).read({ after, format: picked?.framing.name, live: runningOnly });
+  if (!read.ok) {
+    switch (read.reason) {
+      case "not_found":
+        throw streamNotFound();
+      case "no_framing":
+        throw new HttpError(406, "not_acceptable", `this stream cannot be read as ${picked?.framing.name}`);
+      case "past_end":
+        throw new HttpError(400, "bad_request", "no record of this stream has that number yet");
+      case "busy":
+        throw new HttpError(503, "too_many_readers", "this stream has as many readers as it may; retry shortly", { "retry-after": "5" });
+      default:
+        // The reader has the end, or asked only for a stream still running: 204 is what stops EventSource asking again.
+        return new Response(null, { status: 204, headers: { "stream-id": streamId, "content-location": location } });
+    }
+  }
   // The framing's own headers, as the object sent them, then the ones every stream here has.
-  const headers = new Headers(response.headers);
+  const headers = new Headers(read.headers);
   headers.set("stream-id", streamId);
   headers.set("content-location", location);
   if (picked) headers.set("content-type", picked.contentType);
   headers.set("cache-control", "no-cache, no-transform");
   // As for every stream here: wrangler dev would otherwise gzip it and deliver it at the end.
   headers.set("content-encoding", "identity");
-  return new Response(response.body, { headers });
+  return new Response(read.body, { headers });
 }
