@@ -1,25 +1,25 @@
 import { AutoRouter } from "itty-router";
-import { uiChatProducer } from "./aiChat/uiChatProducer";
+import { durableUIChat } from "./aiChat/uiChatProducer";
 import { uiMessageFraming } from "./aiChat/uiMessageFraming";
 import { preflight, withCors } from "./http/cors";
 import { errorResponse } from "./http/errorResponse";
 import { routeNotFound } from "./http/routeNotFound";
 import { withSecurityHeaders } from "./http/withSecurityHeaders";
-import { chatProducer } from "./llm/chatProducer";
+import { durableChat } from "./llm/chatProducer";
 import { cancelStream, durable, readStream } from "./resume/streams";
 import { aiChat } from "./routes/aiChat";
 import { chat } from "./routes/chat";
 import { chunks } from "./routes/chunks";
 import { chatCompletions, listModels } from "./routes/openaiGateway";
-import { progressive, progressiveProducer } from "./routes/progressive";
+import { durableProgressive, progressive } from "./routes/progressive";
 import { proxy } from "./routes/proxy";
 import { responses } from "./routes/responses";
 import { responsesFraming } from "./responses/responsesFraming";
-import { responsesProducer } from "./responses/responsesProducer";
+import { durableResponses } from "./responses/responsesProducer";
 import { ticker } from "./routes/ticker";
 import { tus } from "./routes/tus";
 import { download, removeUpload, upload } from "./routes/upload";
-import { DurableStream } from "./streams/durable/DurableStream";
+import { DurableStream, producersOf } from "./streams/durable/DurableStream";
 import type { Framing } from "./streams/framing";
 
 const ai = aiChat(durable);
@@ -81,12 +81,7 @@ export { TusUpload } from "./tus/TusUpload";
 
 /** The Durable Object behind durable streams (wrangler.toml binds it as STREAMS), with the producers it may run. */
 export class StreamObject extends DurableStream<Env> {
-  producers = {
-    chat: chatProducer,
-    progressive: progressiveProducer,
-    aiChat: uiChatProducer,
-    responses: responsesProducer,
-  };
+  producers = producersOf(durableChat, durableProgressive, durableUIChat, durableResponses);
 
   // Protocols' own framings beside SSE and JSON Lines: a stream is read back in the one it was made in.
   override framings(streamId: string): Framing[] {

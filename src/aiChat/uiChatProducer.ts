@@ -5,6 +5,7 @@ import { relayChatRecords, type ChatInput } from "../llm/chatProducer";
 import { modelClient } from "../llm/modelClient";
 import { chatLimits } from "../llm/streamChat";
 import type { StreamContext } from "../streams/runProducer";
+import { durableProducer } from "../streams/durable/DurableStream";
 
 /** What a UI chat stream needs: the chat request, the id of the assistant message it writes, and its options. */
 export interface UIChatInput extends ChatInput {
@@ -102,3 +103,6 @@ function uiParts(send: (chunk: UIMessageChunk<unknown, UIDataParts>) => void, me
     },
   };
 }
+
+/** The UI message producer as a durable stream runs it: every AI SDK chat answer. */
+export const durableUIChat = durableProducer<UIChatInput>("aiChat", uiChatProducer);

@@ -5,6 +5,7 @@ import { chatRecords, type ChatRecord } from "./chatRecords";
 import { modelClient, type ModelClient } from "./modelClient";
 import { chatLimits, streamChat, type ChatLimits, type ChatSummary } from "./streamChat";
 import { ToolCalls } from "./ToolCalls";
+import { durableProducer } from "../streams/durable/DurableStream";
 
 /** What a chat stream needs: the checked request, and the model settings of the Worker that admitted it. */
 export interface ChatInput {
@@ -33,3 +34,6 @@ export async function relayChatRecords(
   records.end();
   return summary;
 }
+
+/** The chat producer as a durable stream runs it (`/api/chat?resume=1`). */
+export const durableChat = durableProducer<ChatInput>("chat", chatProducer);

@@ -8,6 +8,7 @@ import type { LLMConfig } from "../settings";
 import { HttpError } from "../streams/HttpError";
 import type { StreamContext } from "../streams/runProducer";
 import { responseEvents } from "./responseEvents";
+import { durableProducer } from "../streams/durable/DurableStream";
 
 type Response = OpenAI.Responses.Response;
 type Event = OpenAI.Responses.ResponseStreamEvent;
@@ -48,3 +49,6 @@ export async function responsesProducer(input: ResponsesInput, { signal, send }:
   });
   return last!;
 }
+
+/** The Responses producer as a durable stream runs it: background and stored responses. */
+export const durableResponses = durableProducer<ResponsesInput>("responses", responsesProducer);

@@ -1,7 +1,7 @@
 import type { IRequest } from "itty-router";
 import { CHAT_ID, uiChatRequest } from "../aiChat/uiChatRequest";
 import { uiMessageFraming } from "../aiChat/uiMessageFraming";
-import type { UIChatInput } from "../aiChat/uiChatProducer";
+import { durableUIChat, type UIChatInput } from "../aiChat/uiChatProducer";
 import { readJSON } from "../http/readJSON";
 import { requireToken } from "../http/requireToken";
 import { admitChat, chatBodyLimit } from "../llm/admitChat";
@@ -31,7 +31,7 @@ export function aiChat(durable: (env: Env) => Durable) {
       const input: UIChatInput = { params: chatParams(chat, config), config, messageId, status: true };
       const { streams, limits } = durable(env);
       const { heartbeatMs } = settings(env);
-      const options = { route: request.route, format: uiMessageFraming, heartbeatMs, limits, producer: "aiChat", input, location: () => location(chatId) };
+      const options = { route: request.route, format: uiMessageFraming, heartbeatMs, limits, producer: durableUIChat, input, location: () => location(chatId) };
       return durableResponse(request, streams, { ...options, streamId: streamIdOf(chatId) });
     },
 

@@ -4,7 +4,7 @@ import { requireToken } from "../http/requireToken";
 import { wantsResume } from "../http/wantsResume";
 import { admitChat, chatBodyLimit } from "../llm/admitChat";
 import { chatParams, type ChatRequestBody } from "../llm/chatParams";
-import { chatProducer, type ChatInput } from "../llm/chatProducer";
+import { chatProducer, durableChat, type ChatInput } from "../llm/chatProducer";
 import { settings } from "../settings";
 import { HttpError } from "../streams/HttpError";
 import { durableResponse, resumeByLastEventId, type Durable } from "../streams/durable/durableResponse";
@@ -35,7 +35,7 @@ export function chat(durable?: (env: Env) => Durable) {
     if (wantsResume(request, body)) {
       if (!durable) throw new HttpError(400, "bad_request", "this Worker has no resumable streams");
       const { streams, limits } = durable(env);
-      const options = { route: request.route, format: sse, heartbeatMs, limits, producer: "chat", input, location };
+      const options = { route: request.route, format: sse, heartbeatMs, limits, producer: durableChat, input, location };
       return durableResponse(request, streams, options);
     }
     return streamResponse(request, { route: request.route, format: sse, heartbeatMs, ctx }, (context) => chatProducer(input, context));

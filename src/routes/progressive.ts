@@ -4,6 +4,7 @@ import { admitCostly } from "../http/admitCostly";
 import { intParam } from "../http/intParam";
 import { wantsResume } from "../http/wantsResume";
 import { settings } from "../settings";
+import { durableProducer } from "../streams/durable/DurableStream";
 import { durableResponse, type Durable } from "../streams/durable/durableResponse";
 import { jsonl } from "../streams/framing";
 import { HttpError } from "../streams/HttpError";
@@ -57,12 +58,15 @@ export function progressive(durable?: (env: Env) => Durable) {
       await admitCostly(request, env);
       const { streams, limits } = durable(env);
       const location = (streamId: string) => `/api/streams/${streamId}`;
-      const options = { route: request.route, format: jsonl, heartbeatMs, limits, producer: "progressive", input, location };
+      const options = { route: request.route, format: jsonl, heartbeatMs, limits, producer: durableProgressive, input, location };
       return durableResponse(request, streams, options);
     }
     return streamResponse(request, { route: request.route, format: jsonl, heartbeatMs, ctx }, (context) => progressiveProducer(input, context));
   };
 }
+
+/** The progressive producer as a durable stream runs it (`?resume=1`). */
+export const durableProgressive = durableProducer<ProgressiveInput>("progressive", progressiveProducer);
 
 /** The producer: each part sent as soon as it resolves, checked against ProgressiveRecord first. */
 export async function progressiveProducer({ delays, failing }: ProgressiveInput, { signal, send }: StreamContext): Promise<unknown> {

@@ -8,7 +8,7 @@ import { chatParams } from "../llm/chatParams";
 import { modelClient } from "../llm/modelClient";
 import { responseHistory } from "../responses/responseHistory";
 import { responsesFraming } from "../responses/responsesFraming";
-import { responsesProducer, type ResponsesInput, type StoredResponse } from "../responses/responsesProducer";
+import { durableResponses, responsesProducer, type ResponsesInput, type StoredResponse } from "../responses/responsesProducer";
 import { responsesRequest, toChatRequest, type ResponsesRequest } from "../responses/responsesRequest";
 import { settings, type LLMConfig } from "../settings";
 import { durableResponse, readAt, startDurable, type Durable } from "../streams/durable/durableResponse";
@@ -72,7 +72,7 @@ export function responses(durable: (env: Env) => Durable) {
         // Kept for GET and previous_response_id: the request and the response object, never the settings (the key).
         const keep: StoredResponse = { mode: "translate", params, response };
         // A background response is polled, not read: it runs to its end with nobody connected.
-        const job = { ...options, limits, producer: "responses", input, keep, streamId, readerless: body.background === true };
+        const job = { ...options, limits, producer: durableResponses, input, keep, streamId, readerless: body.background === true };
         if (body.background && !body.stream) {
           await startDurable(streams, job);
           return Response.json({ ...response, status: "in_progress" });

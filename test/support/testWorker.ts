@@ -1,6 +1,6 @@
 // The Worker under test, plus what only the tests use: a durable stream object whose producers are tiny and belong to
 // no feature, so the durable core's tests survive removing any of them.
-import { DurableStream } from "../../src/streams/durable/DurableStream";
+import { DurableStream, durableProducer, producersOf } from "../../src/streams/durable/DurableStream";
 import { HttpError } from "../../src/streams/HttpError";
 import type { StreamContext } from "../../src/streams/runProducer";
 import { sleep } from "../../src/streams/sleep";
@@ -27,5 +27,5 @@ async function count({ n, paceMs, failAt }: CountInput, { signal, send }: Stream
 
 /** The durable core with the counting producer only (bound as TEST_STREAMS by vitest.config.ts). */
 export class TestStreams extends DurableStream<Env> {
-  producers = { count };
+  producers = producersOf(durableProducer("count", count));
 }

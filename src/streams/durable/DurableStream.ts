@@ -12,6 +12,30 @@ import { eventId } from "./streamId";
 /** A producer a durable stream can run: it gets the input the Worker sent (structured-cloned) and the object's env. */
 export type DurableProducer<E = unknown> = (input: never, context: StreamContext, env: E) => AsyncIterable<unknown> | Promise<unknown>;
 
+/**
+ * A producer with the name a Worker starts it by, declared once beside it: the route passes it (with an input its type
+ * checks) and the object lists it (`producersOf`), so no name is written twice.
+ */
+export interface NamedProducer<I = never, E = unknown> {
+  readonly name: string;
+  readonly run: (input: I, context: StreamContext, env: E) => AsyncIterable<unknown> | Promise<unknown>;
+}
+
+/** Declares a producer a durable stream can run, under `name`. */
+export function durableProducer<I, E = unknown>(name: string, run: NamedProducer<I, E>["run"]): NamedProducer<I, E> {
+  return { name, run };
+}
+
+/** A DurableStream subclass's `producers`, from their declarations; a name given twice is a mistake, thrown at once. */
+export function producersOf<E>(...list: NamedProducer<never, E>[]): Record<string, DurableProducer<E>> {
+  const producers: Record<string, DurableProducer<E>> = {};
+  for (const { name, run } of list) {
+    if (producers[name]) throw new Error(`two durable producers are named ${name}`);
+    producers[name] = run;
+  }
+  return producers;
+}
+
 /** How long and how big one durable stream may be. */
 export interface DurableLimits {
   /** A finished stream is kept this long for late readers, then deleted. */
@@ -102,8 +126,9 @@ const CANCELLED = new Set(["cancelled", "abandoned"]);
  * reader in its framing, its memory bounded) and this class, the job: it runs the producer, stops it when nobody reads,
  * and keeps or deletes the stream by its alarm. Subclass it with the producers it may run:
  *
+ *     export const countStream = durableProducer("count", count);
  *     export class StreamObject extends DurableStream<Env> {
- *       producers = { chat: chatProducer, progressive: progressiveProducer };
+ *       producers = producersOf(chatStream, countStream);
  *     }
  */
 export abstract class DurableStream<E = unknown> extends DurableObject<E> {

@@ -1,7 +1,7 @@
 import { sse, type Framing } from "../framing";
 import { HttpError } from "../HttpError";
 import { negotiate, pickFraming, type Negotiated } from "../negotiate";
-import type { DurableJob, DurableLimits, ReadRequest, ReadResult, StartResult, StreamSnapshot } from "./DurableStream";
+import type { DurableJob, DurableLimits, NamedProducer, ReadRequest, ReadResult, StartResult, StreamSnapshot } from "./DurableStream";
 import { newStreamId, parseEventId, streamNotFound } from "./streamId";
 
 /** The Durable Object namespace whose objects run durable streams (a subclass of DurableStream): what is used of it. */
@@ -21,16 +21,16 @@ export interface Durable {
   limits: DurableLimits;
 }
 
-export interface DurableOptions {
+export interface DurableOptions<I = unknown> {
   /** Names the route in the log line. */
   route: string;
   /** The route's framing; `Accept` may swap SSE and JSON Lines, as for a plain stream. */
   format: Framing;
   heartbeatMs: number;
   limits: DurableLimits;
-  /** The producer's name in the object's `producers`, and its input (held in memory only). */
-  producer: string;
-  input: unknown;
+  /** The producer (as the object lists it, `producersOf`), and its input, held in memory only. */
+  producer: NamedProducer<I>;
+  input: I;
   /** What `snapshot()` gives back, written to storage: never a secret (see `DurableJob.keep`). */
   keep?: unknown;
   /** Where a reader resumes: the URL path of this stream's reads, given its id. */
@@ -49,7 +49,7 @@ export interface DurableOptions {
  * reader. The response names the stream (`Stream-Id`, `Content-Location`); an error before the first record is still
  * a status, as for a plain stream.
  */
-export async function durableResponse(request: Request, streams: DurableStreams, options: DurableOptions): Promise<Response> {
+export async function durableResponse<I>(request: Request, streams: DurableStreams, options: DurableOptions<I>): Promise<Response> {
   const negotiated = negotiate(request.headers.get("accept"), options.format);
   const streamId = await startDurable(streams, options);
   return relay(streams, streamId, 0, negotiated, options.location(streamId));
@@ -59,11 +59,11 @@ export async function durableResponse(request: Request, streams: DurableStreams,
  * Starts a durable stream with no reader yet (a background job: it is read later, if at all); resolves with its id
  * once its first record exists. An error before that is thrown as its status.
  */
-export async function startDurable(streams: DurableStreams, options: Omit<DurableOptions, "location">): Promise<string> {
+export async function startDurable<I>(streams: DurableStreams, options: Omit<DurableOptions<I>, "location">): Promise<string> {
   const streamId = options.streamId ?? newStreamId();
   const job: DurableJob = {
     streamId,
-    producer: options.producer,
+    producer: options.producer.name,
     input: options.input,
     keep: options.keep,
     route: options.route,
