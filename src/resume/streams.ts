@@ -1,7 +1,11 @@
 import type { IRequest } from "itty-router";
 import { requireToken } from "../http/requireToken";
 import { settings } from "../settings";
-import { cancelDurable, readDurable, type Durable } from "../streams/durable/durableResponse";
+import type { Framing } from "../streams/framing";
+import { HttpError } from "../streams/HttpError";
+import type { NamedProducer } from "../streams/durable/DurableStream";
+import { cancelDurable, durableResponse, readDurable, type Durable } from "../streams/durable/durableResponse";
+import { streamResponse } from "../streams/streamResponse";
 import { checkStreamId } from "../streams/durable/streamId";
 
 /** The durable streams of this Worker: the STREAMS objects (src/index.ts's StreamObject) and the DURABLE_* limits. */
@@ -23,4 +27,30 @@ export async function cancelStream(request: IRequest, env: Env): Promise<Respons
   await requireToken(request, env);
   await cancelDurable(durable(env).streams, checkStreamId(request.params.streamId));
   return new Response(null, { status: 204 });
+}
+
+/** What a route streams: its producer and input, its framing, and where a durable one is read again. */
+export interface RouteStream<I> {
+  format: Framing;
+  producer: NamedProducer<I>;
+  input: I;
+  location: (streamId: string) => string;
+}
+
+/**
+ * The one shape of a route that streams a producer: a plain stream, or, when the caller asks (`resume`) and the Worker
+ * gives `durable`, a durable one that outlives the connection; asked for where there are no durable streams, a 400.
+ */
+export function streamOrDurable<I>(
+  request: IRequest,
+  env: Env,
+  ctx: ExecutionContext,
+  { durable, resume }: { durable: ((env: Env) => Durable) | undefined; resume: boolean },
+  stream: RouteStream<I>,
+): Promise<Response> {
+  const base = { route: request.route, format: stream.format, heartbeatMs: settings(env).heartbeatMs };
+  if (!resume) return streamResponse(request, { ...base, ctx }, (context) => stream.producer.run(stream.input, context, env));
+  if (!durable) throw new HttpError(400, "bad_request", "this Worker has no resumable streams");
+  const { streams, limits } = durable(env);
+  return durableResponse(request, streams, { ...base, limits, producer: stream.producer, input: stream.input, location: stream.location });
 }

@@ -4,13 +4,12 @@ import { requireToken } from "../http/requireToken";
 import { wantsResume } from "../http/wantsResume";
 import { admitChat, chatBodyLimit } from "../llm/admitChat";
 import { chatParams, type ChatRequestBody } from "../llm/chatParams";
-import { chatProducer, durableChat, type ChatInput } from "../llm/chatProducer";
-import { settings } from "../settings";
+import { durableChat, type ChatInput } from "../llm/chatProducer";
+import { streamOrDurable } from "../resume/streams";
 import { HttpError } from "../streams/HttpError";
-import { durableResponse, resumeByLastEventId, type Durable } from "../streams/durable/durableResponse";
+import { resumeByLastEventId, type Durable } from "../streams/durable/durableResponse";
 import { parseEventId } from "../streams/durable/streamId";
 import { sse } from "../streams/framing";
-import { streamResponse } from "../streams/streamResponse";
 
 const location = (streamId: string) => `/api/chat/${streamId}`;
 
@@ -31,14 +30,7 @@ export function chat(durable?: (env: Env) => Durable) {
     const config = await admitChat(request, env);
     const body = request.method === "GET" ? { message: query(request) } : await readJSON(request, chatBodyLimit(config));
     const input: ChatInput = { params: chatParams(body as ChatRequestBody, config), config };
-    const { heartbeatMs } = settings(env);
-    if (wantsResume(request, body)) {
-      if (!durable) throw new HttpError(400, "bad_request", "this Worker has no resumable streams");
-      const { streams, limits } = durable(env);
-      const options = { route: request.route, format: sse, heartbeatMs, limits, producer: durableChat, input, location };
-      return durableResponse(request, streams, options);
-    }
-    return streamResponse(request, { route: request.route, format: sse, heartbeatMs, ctx }, (context) => chatProducer(input, context));
+    return streamOrDurable(request, env, ctx, { durable, resume: wantsResume(request, body) }, { format: sse, producer: durableChat, input, location });
   };
 }
 

@@ -3,14 +3,13 @@ import * as z from "zod";
 import { admitCostly } from "../http/admitCostly";
 import { intParam } from "../http/intParam";
 import { wantsResume } from "../http/wantsResume";
-import { settings } from "../settings";
+import { streamOrDurable } from "../resume/streams";
 import { durableProducer } from "../streams/durable/DurableStream";
-import { durableResponse, type Durable } from "../streams/durable/durableResponse";
+import type { Durable } from "../streams/durable/durableResponse";
 import { jsonl } from "../streams/framing";
 import { HttpError } from "../streams/HttpError";
 import type { StreamContext } from "../streams/runProducer";
 import { sleep } from "../streams/sleep";
-import { streamResponse } from "../streams/streamResponse";
 import { validateRecord } from "../streams/validateRecord";
 
 const User = z.object({ id: z.number(), name: z.string() });
@@ -51,17 +50,11 @@ export function progressive(durable?: (env: Env) => Durable) {
     const failing = url.searchParams.get("fail");
     if (failing !== null && failing !== "users" && failing !== "tasks") throw new HttpError(400, "bad_request", "fail must be users or tasks");
     const input: ProgressiveInput = { delays, failing };
-    const { heartbeatMs } = settings(env);
-    if (wantsResume(request)) {
-      if (!durable) throw new HttpError(400, "bad_request", "this Worker has no resumable streams");
-      // A durable stream is a Durable Object and SQLite rows: the chat routes' rate limit and token.
-      await admitCostly(request, env);
-      const { streams, limits } = durable(env);
-      const location = (streamId: string) => `/api/streams/${streamId}`;
-      const options = { route: request.route, format: jsonl, heartbeatMs, limits, producer: durableProgressive, input, location };
-      return durableResponse(request, streams, options);
-    }
-    return streamResponse(request, { route: request.route, format: jsonl, heartbeatMs, ctx }, (context) => progressiveProducer(input, context));
+    const resume = wantsResume(request);
+    // A durable stream is a Durable Object and SQLite rows: the chat routes' rate limit and token.
+    if (resume) await admitCostly(request, env);
+    const location = (streamId: string) => `/api/streams/${streamId}`;
+    return streamOrDurable(request, env, ctx, { durable, resume }, { format: jsonl, producer: durableProgressive, input, location });
   };
 }
 
