@@ -1,3 +1,4 @@
+import type { DurableLimits } from "./streams/durable/DurableStream";
 import { HttpError } from "./streams/HttpError";
 
 /** The model's settings. */
@@ -18,21 +19,8 @@ export interface LLMConfig {
   responses: "translate" | "native";
 }
 
-/** How long and how big a durable stream may be, and how many may read it. */
-export interface DurableConfig {
-  /** A finished stream is kept this long for late readers, then deleted. */
-  keepMs: number;
-  /** With no reader connected, the producer keeps going this long; then it is stopped. */
-  detachedMs: number;
-  /** Events recorded per stream, the end event included. */
-  maxEvents: number;
-  /** Bytes of event data recorded per stream. */
-  maxBytes: number;
-  /** Readers of one stream at once. */
-  maxReaders: number;
-  /** What a reader may leave unread past its replay before it is dropped (it can resume). */
-  readerBufferBytes: number;
-}
+/** How long and how big a durable stream may be, and how many may read it: the toolkit's limits, every one set. */
+export type DurableConfig = Required<DurableLimits>;
 
 /** Where the proxy may go: each name's origin, or "self" for this Worker. */
 export interface ProxyConfig {
