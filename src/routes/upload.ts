@@ -20,8 +20,8 @@ const PROGRESS_BYTES = 1024 * 1024;
 /**
  * POST|PUT /api/upload?name=: the raw body, consumed as a stream: counted, hashed, stored in R2. Answers
  * `{ key, bytes, sha256, stored }` (201 when stored); with Accept: application/jsonl, `{"received": n}` records as
- * the body arrives, then the result. Everything that can be refused from the headers (token, declared length, name,
- * digest, memory) is refused before a byte is read, and a body left unread still lets the refusal reach the client.
+ * the body arrives, then the result. Everything that can be refused from the headers (rate limit, token, declared
+ * length, name, digest, type, memory) is refused before a byte is read, and a body left unread still lets the refusal reach the client.
  * It stores a caller's bytes: rate limited, and closed without API_TOKEN unless ALLOW_ANONYMOUS is true.
  */
 export async function upload(request: IRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
