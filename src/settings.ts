@@ -155,11 +155,6 @@ export function settings(env: Env): Settings {
   return found;
 }
 
-/** API_TOKEN, or undefined when unset: the one way every route reaches it. */
-export function apiToken(env: Env): string | undefined {
-  return settings(env).apiToken;
-}
-
 function readLLM(env: Env): LLMConfig {
   const model = env.OPENAI_MODEL || "gpt-4o-mini";
   const listed = (env.OPENAI_MODELS ?? "").split(",").map((m) => m.trim()).filter(Boolean);

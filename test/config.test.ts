@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { apiToken, settings } from "../src/settings";
+import { settings } from "../src/settings";
 import { callWorker } from "./support/callWorker";
 import { firstRefusal } from "./support/firstRefusal";
 
@@ -61,8 +61,8 @@ describe("settings, read in one place", () => {
   });
 
   it("reaches API_TOKEN one way, unset when empty", () => {
-    expect(apiToken({ ...env, API_TOKEN: "t" })).toBe("t");
-    expect(apiToken({ ...env, API_TOKEN: "" })).toBeUndefined();
+    expect(settings({ ...env, API_TOKEN: "t" }).apiToken).toBe("t");
+    expect(settings({ ...env, API_TOKEN: "" }).apiToken).toBeUndefined();
   });
 
   it.each([

@@ -62,7 +62,7 @@ export function progressive(durable?: (env: Env) => Durable) {
 export const durableProgressive = durableProducer<ProgressiveInput>("progressive", progressiveProducer);
 
 /** The producer: each part sent as soon as it resolves, checked against ProgressiveRecord first. */
-export async function progressiveProducer({ delays, failing }: ProgressiveInput, { signal, send }: StreamContext): Promise<unknown> {
+async function progressiveProducer({ delays, failing }: ProgressiveInput, { signal, send }: StreamContext): Promise<unknown> {
   const load = async <T>(part: keyof typeof delays, value: T): Promise<T> => {
     await sleep(delays[part], signal);
     if (failing === part) throw new HttpError(502, "part_failed", `the ${part} could not be loaded`);
