@@ -5,7 +5,7 @@ import { settings } from "../settings";
 import { HttpError } from "../streams/HttpError";
 import { canonicalType } from "../upload/canonicalType";
 import type { TusUpload } from "../tus/TusUpload";
-import { TUS_CHECKSUM_ALGORITHMS, TUS_EXTENSIONS, TUS_RESUMABLE, tusHeaders, tusMetadata } from "../tus/tusHeaders";
+import { TUS_CHECKSUM_ALGORITHMS, TUS_CONFIG_HEADER, TUS_EXTENSIONS, TUS_RESUMABLE, tusHeaders, tusMetadata } from "../tus/tusHeaders";
 
 const location = (key: string) => `/api/files/${key}`;
 
@@ -65,10 +65,15 @@ export const tus = {
       // creation-with-upload: the body is the first PATCH.
       const patch = new Request(new URL(location(key), request.url), {
         method: "PATCH",
-        headers: { "tus-resumable": TUS_RESUMABLE, "upload-offset": "0", ...pick(request.headers, "upload-checksum", "content-length") },
+        headers: {
+          "tus-resumable": TUS_RESUMABLE,
+          "upload-offset": "0",
+          ...pick(request.headers, "upload-checksum", "content-length"),
+          [TUS_CONFIG_HEADER]: JSON.stringify(config),
+        },
         body: request.body ?? new Uint8Array(0),
       });
-      const answer = await upload.handle(patch, config);
+      const answer = await upload.fetch(patch);
       if (answer.status !== 204) {
         const refused = new Response(answer.body, answer);
         refused.headers.set("location", location(key));
@@ -97,7 +102,8 @@ export const tus = {
     // Only a PATCH has a body (the router's request object throws on reading a null one).
     const body = request.method === "PATCH" ? request.body : null;
     const forwarded = new Request(request.url, { method: request.method, headers: request.headers, body });
-    const answer = await uploads(env).getByName(key).handle(forwarded, settings(env).tus);
+    forwarded.headers.set(TUS_CONFIG_HEADER, JSON.stringify(settings(env).tus));
+    const answer = await uploads(env).getByName(key).fetch(forwarded);
     // A Durable Object's response has immutable headers; the router adds its own.
     return new Response(answer.body, answer);
   },

@@ -1,3 +1,6 @@
+/** The header the Worker passes its tus settings to an upload's object in; set by the Worker, over any a client sent. */
+export const TUS_CONFIG_HEADER = "x-edge-streams-tus-config";
+
 /** The tus version spoken, and the extensions served. */
 export const TUS_RESUMABLE = "1.0.0";
 export const TUS_EXTENSIONS = "creation,creation-with-upload,creation-defer-length,termination,expiration,checksum";
