@@ -85,7 +85,7 @@ export class TusUpload extends DurableObject<Env> {
   /**
    * HEAD, PATCH and DELETE of the upload, as tus has them, with the Worker's settings in TUS_CONFIG_HEADER (so they
    * are the Worker's, not this object's own env's). By `fetch`, not RPC: a PATCH body crosses natively this way, where
-   * passed over RPC it cost 1.7x the CPU per byte (measured with bench/upload.ts).
+   * passed over RPC it cost markedly more CPU per byte (bench/upload.ts).
    */
   override fetch(request: Request): Promise<Response> {
     const config = JSON.parse(request.headers.get(TUS_CONFIG_HEADER) ?? "null") as TusConfig | null;
