@@ -30,7 +30,7 @@ export default defineConfig({
         test: {
           name: "workers",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/e2e/**", "test/browser/**", "test/toolkit/**"],
+          exclude: ["test/**/*.socket.test.ts", "test/**/*.browser.test.ts", "test/toolkit/**"],
           // The fake OpenAI upstream runs in Node; the Worker under test reaches it on 127.0.0.1.
           globalSetup: ["test/node/globalSetup.ts"],
           // Pre-bundled once: loaded module by module, openai and zod cost every test file ~3 s before its first request.
@@ -39,7 +39,7 @@ export default defineConfig({
       },
       // The demo page in Chromium, Chrome or Edge, driven by playwright-core, against `wrangler dev` on 127.0.0.1.
       ...(browserTests
-        ? [{ test: { name: "browser", include: ["test/browser/**/*.test.ts"], environment: "node", testTimeout: 30_000, hookTimeout: 60_000 } }]
+        ? [{ test: { name: "browser", include: ["test/**/*.browser.test.ts"], environment: "node", testTimeout: 30_000, hookTimeout: 60_000 } }]
         : []),
       {
         // The toolkit's own shape, read from the files: what it imports, and that it builds alone.
@@ -47,7 +47,7 @@ export default defineConfig({
       },
       {
         // Real sockets: the Worker served on 127.0.0.1 by wrangler's test harness, driven from Node.
-        test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], environment: "node", testTimeout: 30_000, hookTimeout: 60_000 },
+        test: { name: "e2e", include: ["test/**/*.socket.test.ts"], environment: "node", testTimeout: 30_000, hookTimeout: 60_000 },
       },
     ],
   },

@@ -1,5 +1,5 @@
 import OpenAI from "openai";
-import { relayChatRecords } from "../../src/llm/chatProducer";
+import { relayChatRecords } from "../../src/model/chatProducer";
 import { sse } from "../../src/streams/framing";
 import { streamResponse } from "../../src/streams/streamResponse";
 

@@ -151,8 +151,10 @@ export function openReader<T>(response: Response, format: "sse" | "jsonl" | "aut
   function reconnect(): Promise<Response> {
     const headers = new Headers(resume!.headers);
     let url = resume!.url;
+    // The framing is asked for again: a stream made in another (a JSON Lines stream read as SSE) comes back in this one.
     if (kind === "sse") {
       if (lastEventId) headers.set("last-event-id", lastEventId);
+      headers.set("accept", "text/event-stream");
     } else {
       url += `${url.includes("?") ? "&" : "?"}after=${position}`;
       headers.set("accept", "application/jsonl");

@@ -1,7 +1,7 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { progressive } from "../../src/client/progressive";
 import { StreamError } from "../../src/client/StreamError";
-import type { ProgressiveRecord } from "../../src/routes/progressive";
+import type { ProgressiveRecord } from "../../src/features/progressive/progressive";
 import { encodeJSONL } from "../../src/streams/jsonl";
 import { piecesOf, responseOf } from "../support/chunked";
 

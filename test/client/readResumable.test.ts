@@ -1,8 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { readResumable } from "../../src/client/readResumable";
-import { answer } from "../../src/llm/offlineModel";
 import { drain } from "../support/chunked";
-import { callWorker, postJSON } from "../support/callWorker";
+import { callWorker } from "../support/callWorker";
 import { flakyFetch } from "../support/flakyFetch";
 
 beforeEach(() => {
@@ -11,29 +10,31 @@ beforeEach(() => {
 });
 afterEach(() => vi.restoreAllMocks());
 
-// 40 ms a word: ~1.4 s an answer, so drops a few chunks in land mid-answer.
-const offline = { OPENAI_API_KEY: "", OFFLINE_TOKEN_MS: "40" };
+// The tests' own durable stream (test/support/testWorker.ts), as SSE: 35 records 40 ms apart, ~1.4 s, so drops a
+// few chunks in land mid-stream.
+const vars = {};
+const sse = { headers: { accept: "text/event-stream" } };
+const counted = (n: number) => Array.from({ length: n }, (_, k) => ({ i: k + 1 }));
 
 describe("readResumable", () => {
   it("rides out two dropped connections and yields every token once, then the done summary", async () => {
-    const q = "ride it out";
-    const { fetch, connections } = flakyFetch(offline, { drops: 2, chunks: 3 });
+    const { fetch, connections } = flakyFetch(vars, { drops: 2, chunks: 3 });
     const attempts: [number, string][] = [];
-    const response = await fetch("/api/chat?resume=1", postJSON({ message: q }));
+    const response = await fetch("/test/count?resume=1&n=35&pace=40", sse);
     const { values, result } = await drain(
-      readResumable<string>(response, { fetch, retryMs: 10, onReconnect: (n, id) => attempts.push([n, id]) }),
+      readResumable<{ i: number }>(response, { fetch, retryMs: 10, onReconnect: (n, id) => attempts.push([n, id]) }),
     );
-    expect(values).toEqual(answer(q));
-    expect(result).toMatchObject({ finish_reason: "stop" });
+    expect(values).toEqual(counted(35));
+    expect(result).toEqual({ counted: 35 });
     expect(connections).toHaveLength(3);
     expect(connections.slice(1)).toEqual(attempts.map(([, id]) => id));
     expect(attempts.map(([n]) => n)).toEqual([1, 1]);
   });
 
   it("throws an error event as a StreamError and does not reconnect", async () => {
-    const { fetch, connections } = flakyFetch(offline, { drops: 0, chunks: 0 });
-    const response = await fetch("/api/chat?resume=1&q=cancelled");
-    const tokens = readResumable<string>(response, { fetch, retryMs: 10 });
+    const { fetch, connections } = flakyFetch(vars, { drops: 0, chunks: 0 });
+    const response = await fetch("/test/count?resume=1&n=35&pace=40", sse);
+    const tokens = readResumable<{ i: number }>(response, { fetch, retryMs: 10 });
     await tokens.next();
     await callWorker(response.headers.get("content-location")!, { method: "DELETE" });
     await expect(drain(tokens)).rejects.toMatchObject({ name: "StreamError", code: "cancelled" });
@@ -41,8 +42,8 @@ describe("readResumable", () => {
   });
 
   it("stops at an error response on reconnect: a stream that is gone is not asked for again", async () => {
-    const { fetch, connections } = flakyFetch(offline, { drops: 1, chunks: 2 });
-    const response = await fetch("/api/chat?resume=1&q=gone");
+    const { fetch, connections } = flakyFetch(vars, { drops: 1, chunks: 2 });
+    const response = await fetch("/test/count?resume=1&n=35&pace=40", sse);
     const location = response.headers.get("content-location")!;
     // Cancelled while the reader was away: its reconnect finds nothing.
     const cancelThenFetch: typeof fetch = async (url, init) => {
@@ -58,8 +59,8 @@ describe("readResumable", () => {
   });
 
   it("gives up after `retries` failed reconnects in a row, throwing the network's error", async () => {
-    const { fetch } = flakyFetch(offline, { drops: 1, chunks: 2 });
-    const response = await fetch("/api/chat?resume=1&q=offline");
+    const { fetch } = flakyFetch(vars, { drops: 1, chunks: 2 });
+    const response = await fetch("/test/count?resume=1&n=35&pace=40", sse);
     let calls = 0;
     const down = async () => {
       calls++;
@@ -70,15 +71,15 @@ describe("readResumable", () => {
   });
 
   it("treats a drop of a plain stream, which has no Content-Location, as final", async () => {
-    const { fetch, connections } = flakyFetch(offline, { drops: 1, chunks: 2 });
-    await expect(drain(readResumable(await fetch("/api/chat?q=plain"), { fetch, retryMs: 1 }))).rejects.toThrow("network connection lost");
+    const { fetch, connections } = flakyFetch(vars, { drops: 1, chunks: 2 });
+    await expect(drain(readResumable(await fetch("/test/count?n=35&pace=40", sse), { fetch, retryMs: 1 }))).rejects.toThrow("network connection lost");
     expect(connections).toHaveLength(1);
   });
 
   it("stops waiting to reconnect the moment its signal aborts", async () => {
-    const { fetch, connections } = flakyFetch(offline, { drops: 1, chunks: 2 });
+    const { fetch, connections } = flakyFetch(vars, { drops: 1, chunks: 2 });
     const stop = new AbortController();
-    const response = await fetch("/api/chat?resume=1&q=stop");
+    const response = await fetch("/test/count?resume=1&n=35&pace=40", sse);
     const reading = drain(readResumable(response, { fetch, signal: stop.signal, retryMs: 60_000, onReconnect: () => stop.abort() }));
     await expect(reading).rejects.toMatchObject({ name: "AbortError" });
     expect(connections).toHaveLength(1);

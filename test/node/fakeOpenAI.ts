@@ -6,6 +6,8 @@ import { fakeToolArguments } from "../support/fakeToolCall";
 export interface SeenRequest {
   id: number;
   path: string;
+  /** The `@<tag>` the base URL began with, if any: whose test asked. */
+  tag: string | undefined;
   authorization: string | undefined;
   body: unknown;
   tokensSent: number;
@@ -22,7 +24,7 @@ export interface FakeOpenAI {
 
 /**
  * An OpenAI-compatible chat-completions server on 127.0.0.1 with fault modes, chosen by the first path segment of
- * the base URL: `/<mode>[-<paceMs>[-<tokens>]]/v1/chat/completions`. Tokens are `t1 t2 …` unless `stamp` mode,
+ * the base URL: `[/@<tag>]/<mode>[-<paceMs>[-<tokens>]]/v1/chat/completions`. Tokens are `t1 t2 …` unless `stamp` mode,
  * where each token is the epoch ms it was sent (to the µs) and the request's max_tokens sets how many: the benchmark
  * (with `tools` in the request, the stamps are a tool call's argument fragments).
  *
@@ -33,12 +35,16 @@ export interface FakeOpenAI {
  * numcontent, comments, reasoning, reasoningcontent, refusal, logprobs, finish_<reason>; agent (a tool call, then text
  * once the request carries the tool's result). `POST …/responses` answers in the Responses API's events
  * (`responsesScript`).
- * `GET /_requests` returns what it saw.
+ * `GET /_requests` returns what it saw; `GET /_requests?tag=<tag>` what it saw under base URLs with that tag.
  */
 export async function startFakeOpenAI(): Promise<FakeOpenAI> {
   const requests: SeenRequest[] = [];
   const server: Server = createServer((req, res) => {
-    if (req.url === "/_requests") return void res.end(JSON.stringify(requests));
+    // A test file's requests only, when it asks by its tag: files running at once share this server.
+    if (req.url?.startsWith("/_requests")) {
+      const tag = new URL(req.url, "http://fake").searchParams.get("tag");
+      return void res.end(JSON.stringify(tag === null ? requests : requests.filter((seen) => seen.tag === tag)));
+    }
     void answer(req, res, requests);
   });
   // The benchmark opens a thousand streams at once: a deep accept queue. And idle connections are kept longer than
@@ -59,7 +65,7 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
 }
 
 async function answer(req: IncomingMessage, res: ServerResponse, requests: SeenRequest[]) {
-  const [, spec = "", rest = ""] = /^\/([^/]+)\/v1\/(.*)$/.exec(req.url ?? "") ?? [];
+  const [, tag, spec = "", rest = ""] = /^(?:\/@([^/]+))?\/([^/]+)\/v1\/(.*)$/.exec(req.url ?? "") ?? [];
   const [mode = "ok", pace = "5", count = "5"] = spec.split("-");
   const paceMs = Number(pace);
   let body: { model?: string; stream?: boolean; max_tokens?: number; max_output_tokens?: number; tools?: unknown[] } = {};
@@ -71,6 +77,7 @@ async function answer(req: IncomingMessage, res: ServerResponse, requests: SeenR
   const seen: SeenRequest = {
     id: requests.length,
     path: req.url ?? "",
+    tag,
     authorization: req.headers.authorization,
     body,
     tokensSent: 0,

@@ -1,7 +1,7 @@
 import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { inject } from "vitest";
-import entry from "../../src/index";
+import entry from "./testWorker";
 
 let clients = 0;
 
@@ -12,19 +12,22 @@ export function callWorker(path: string, init: RequestInit = {}, vars: Partial<E
   return entry.fetch(request, { ...env, ...vars }, createExecutionContext());
 }
 
+// This test file's tag on the fake upstream, which test files running at once share: its requests are counted apart.
+const TAG = crypto.randomUUID().slice(0, 8);
+
 /** The vars that point the Worker at the fake upstream in one of its modes, with short timeouts. */
 export function upstream(mode: string): Partial<Env> {
   return {
     OPENAI_API_KEY: "sk-test-secret",
-    OPENAI_BASE_URL: `${inject("fakeOpenAI")}/${mode}/v1`,
+    OPENAI_BASE_URL: `${inject("fakeOpenAI")}/@${TAG}/${mode}/v1`,
     CHAT_FIRST_TOKEN_TIMEOUT_MS: "400",
     CHAT_IDLE_TIMEOUT_MS: "400",
   };
 }
 
-/** What the fake upstream has seen, newest last. */
+/** What the fake upstream has seen from this test file, newest last. */
 export async function upstreamRequests(): Promise<{ path: string; authorization?: string; body: unknown; tokensSent: number; abortedAt: number | null }[]> {
-  return (await fetch(`${inject("fakeOpenAI")}/_requests`)).json();
+  return (await fetch(`${inject("fakeOpenAI")}/_requests?tag=${TAG}`)).json();
 }
 
 /** A JSON POST. */

@@ -1,12 +1,22 @@
-// The Worker under test, plus what only the tests use: a durable stream object whose producers are tiny and belong to
-// no feature, so the durable core's tests survive removing any of them.
+// The Worker under test: the project's features plus one of the tests' own, `/test/count`, a stream whose producer
+// belongs to no feature, so the shared layers' tests (routing, CORS, settings, durable streams) survive removing any
+// feature. Also a durable stream object with that producer alone (TestStreams), for the durable core's own tests.
+import type { IRequest } from "itty-router";
+import { route, type Feature } from "../../src/app/Feature";
+import { streamObject } from "../../src/app/streamObject";
+import { worker } from "../../src/app/worker";
+import { streamOrDurable } from "../../src/durable/streams";
+import { admitCostly } from "../../src/http/admitCostly";
+import { intParam } from "../../src/http/intParam";
+import { wantsResume } from "../../src/http/wantsResume";
+import { features } from "../../src/index";
 import { DurableStream, durableProducer, producersOf } from "../../src/streams/durable/DurableStream";
+import { jsonl } from "../../src/streams/framing";
 import { HttpError } from "../../src/streams/HttpError";
 import type { StreamContext } from "../../src/streams/runProducer";
 import { sleep } from "../../src/streams/sleep";
 
 export * from "../../src/index";
-export { default } from "../../src/index";
 
 /** What the counting producer does: `n` records `{ i }`, `paceMs` apart; at `failAt` it throws instead. */
 export interface CountInput {
@@ -25,7 +35,30 @@ async function count({ n, paceMs, failAt }: CountInput, { signal, send }: Stream
   return { counted: n };
 }
 
+const durableCount = durableProducer<CountInput>("count", count);
+
+/** GET /test/count?n=&pace=&fail=: the counting producer as JSON Lines (SSE on request), durable with ?resume=1; rate limited. */
+async function countRoute(request: IRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
+  await admitCostly(request, env);
+  const url = new URL(request.url);
+  const input: CountInput = {
+    n: intParam(url, "n", { min: 0, max: 100_000, fallback: 3 }),
+    paceMs: intParam(url, "pace", { min: 0, max: 10_000, fallback: 0 }),
+    failAt: intParam(url, "fail", { min: 0, max: 100_000, fallback: 0 }) || undefined,
+  };
+  const location = (streamId: string) => `/api/streams/${streamId}`;
+  return streamOrDurable(request, env, ctx, wantsResume(request), { format: jsonl, producer: durableCount, input, location });
+}
+
+const testFeature: Feature = { name: "test-count", routes: [route("GET", "/test/count", countRoute)], producers: [durableCount] };
+const all = [...features, testFeature];
+
+export default worker(all);
+
+/** The Worker's durable stream object, with the test producer beside the features'. */
+export class StreamObject extends streamObject(all) {}
+
 /** The durable core with the counting producer only (bound as TEST_STREAMS by vitest.config.ts). */
 export class TestStreams extends DurableStream<Env> {
-  producers = producersOf(durableProducer("count", count));
+  producers = producersOf(durableCount);
 }

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 
@@ -32,10 +32,23 @@ function escapes(folder: string, allowed: string[]): string[] {
   );
 }
 
+// The layers under the features: what any feature may import. A feature never imports another.
+const shared = ["src/app", "src/client", "src/durable", "src/http", "src/model", "src/storage", "src/streams"];
+const sharedFiles = ["src/settings"];
+const features = readdirSync(join(root, "src/features"));
+
+/** Where a feature's file imports from this repository outside its own folder and the shared layers (packages are fine). */
+function crossings(folder: string, own: string): string[] {
+  return escapes(folder, [own, ...shared])
+    .filter((line) => / -> (src|test)\//.test(line))
+    .filter((line) => !sharedFiles.some((file) => line.endsWith(` -> ${file}`)));
+}
+
 describe("the stream toolkit's import graph", () => {
   it("finds the imports it checks (the scan itself works)", () => {
     expect(importsOf("src/streams/streamResponse.ts")).toContain("./StreamWriter");
-    expect(escapes("src/routes", ["src/streams"]).length).toBeGreaterThan(0);
+    expect(escapes("src/features/chat", ["src/streams"]).length).toBeGreaterThan(0);
+    expect(features).toContain("chat");
   });
 
   it("src/streams imports nothing from outside src/streams", () => {
@@ -45,15 +58,31 @@ describe("the stream toolkit's import graph", () => {
   it("src/client imports only src/client and src/streams", () => {
     expect(escapes("src/client", ["src/client", "src/streams"])).toEqual([]);
   });
+});
 
-  it("routes import only downward: no route imports another route, and nothing below routes imports one", () => {
-    const intoRoutes = ["src/streams", "src/client", "src/http", "src/llm", "src/upload", "src/proxy", "src/resume"]
-      .flatMap((folder) => sources(folder).flatMap((file) => importsOf(file).map((s) => [file, target(file, s)] as const)))
-      .filter(([, to]) => to.startsWith("src/routes/") || to === "src/index");
-    const routeToRoute = sources("src/routes").flatMap((file) =>
-      importsOf(file).filter((s) => target(file, s).startsWith("src/routes/")).map((s) => `${file} -> ${s}`),
-    );
-    expect(intoRoutes).toEqual([]);
-    expect(routeToRoute).toEqual([]);
+describe("the features' import graph", () => {
+  it.each(features)("src/features/%s imports only itself and the shared layers", (name) => {
+    expect(crossings(`src/features/${name}`, `src/features/${name}`)).toEqual([]);
   });
+
+  it("the shared layers import no feature and not the Worker's entry", () => {
+    const upward = [...shared, ...sharedFiles.map((file) => file.replace(/\/[^/]+$/, ""))]
+      .flatMap((folder) => (folder === "src" ? [] : sources(folder)))
+      .concat(sharedFiles.map((file) => `${file}.ts`))
+      .flatMap((file) => importsOf(file).map((s) => [file, target(file, s)] as const))
+      .filter(([, to]) => to.startsWith("src/features/") || to === "src/index")
+      .map(([file, to]) => `${file} -> ${to}`);
+    expect(upward).toEqual([]);
+  });
+
+  it.each(features.filter((name) => existsSync(join(root, "test/features", name))))(
+    "test/features/%s imports no other feature's code or tests",
+    (name) => {
+      const others = features.filter((other) => other !== name).flatMap((other) => [`src/features/${other}/`, `test/features/${other}/`]);
+      const found = sources(`test/features/${name}`).flatMap((file) =>
+        importsOf(file).map((s) => target(file, s)).filter((to) => others.some((prefix) => `${to}/`.startsWith(prefix) || to.startsWith(prefix))).map((to) => `${file} -> ${to}`),
+      );
+      expect(found).toEqual([]);
+    },
+  );
 });

@@ -1,0 +1,47 @@
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { readJSONL } from "../../../src/client/readJSONL";
+import { readSSE } from "../../../src/client/readSSE";
+import { answer } from "../../../src/model/offlineModel";
+import { callWorker, upstream } from "../../support/callWorker";
+
+beforeEach(() => {
+  vi.spyOn(console, "log").mockImplementation(() => {});
+  vi.spyOn(console, "error").mockImplementation(() => {});
+});
+afterEach(() => vi.restoreAllMocks());
+
+const offline = { OPENAI_API_KEY: "", OFFLINE_TOKEN_MS: "15" };
+const jsonlAccept = { headers: { accept: "application/jsonl" } };
+
+describe("a durable chat stream read as JSON Lines", () => {
+  it("gives the same records as the SSE reader of the same stream", async () => {
+    const response = await callWorker("/api/chat?resume=1&q=both+framings", jsonlAccept, offline);
+    expect(response.status).toBe(200);
+    const location = response.headers.get("content-location")!;
+    const asJSONL = await readJSONL<string>(response).all();
+    const asSSE = await readSSE<string>(await callWorker(location, { headers: { accept: "text/event-stream" } }, offline)).all();
+    expect(asJSONL).toEqual(answer("both framings"));
+    expect(asSSE).toEqual(asJSONL);
+  });
+});
+
+describe("packed records", () => {
+  it("stores a fast answer's records many to a row, and replays them all, in order, a read at a time", async () => {
+    const response = await callWorker("/api/chat?resume=1&q=packed", {}, { ...upstream("ok-0-300"), CHAT_MAX_TOKENS: "1000" });
+    const id = response.headers.get("stream-id")!;
+    const live = await readSSE<string>(response).all();
+    expect(live).toHaveLength(300);
+    const rows = await runInDurableObject(env.STREAMS.getByName(id), (_, state) =>
+      state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM records").one().n,
+    );
+    expect(rows).toBeLessThan(30);
+
+    const batches: string[][] = [];
+    const replay = readSSE<string>(await callWorker(`/api/chat/${id}?after=0`, {}, offline), { onBatch: (batch) => batches.push(batch) });
+    expect(await replay.all()).toEqual(live);
+    // One call per network read, not per record: a replay of 300 is a handful of renders.
+    expect(batches.length).toBeLessThan(live.length / 20);
+  });
+});
