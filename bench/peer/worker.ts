@@ -77,7 +77,7 @@ export default {
       const client = new OpenAI({ apiKey: "memory", baseURL: "http://memory/v1", fetch: memoryUpstream(tokens, tool), maxRetries: 0 });
       if (url.pathname === "/memory/peer") return obviousRelay(client, "bench", tokens);
       const params = { model: "gpt-4o-mini", messages: [{ role: "user" as const, content: "bench" }], max_tokens: tokens };
-      // What chatProducer does; ours takes the upstream as a plain fetch (src/llm/modelClient.ts): the same one.
+      // What chatProducer does; ours takes the upstream as a plain fetch (src/model/modelClient.ts): the same one.
       const upstream = memoryUpstream(tokens, tool);
       const model = { fetch: (path: string, init: { method: string; body?: unknown; signal?: AbortSignal }) =>
         upstream(`http://memory/v1${path}`, { method: init.method, body: JSON.stringify(init.body), signal: init.signal }) };

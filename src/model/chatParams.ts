@@ -6,7 +6,7 @@ import type { LLMConfig } from "./modelSettings";
 // What a caller may send, field by field, with OpenAI's own caps. Objects drop keys they do not name: only what is
 // checked here reaches the paid model. The prompt's size is capped separately, over everything forwarded.
 const text = z.string();
-// Shared with the Responses API's request (src/responses/responsesRequest.ts), so both forward the same things.
+// Shared with the Responses API's request (src/features/responses/responsesRequest.ts), so both forward the same things.
 /** An image the model's provider fetches, never this Worker: a remote URL, or inline bytes. */
 export const ImageURL = z.string().regex(/^(https?:\/\/|data:image\/[\w.+-]+;base64,)/, "must be an http(s) URL or a data:image/…;base64, URL");
 /** A function tool's name, as OpenAI allows it. */
