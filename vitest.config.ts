@@ -13,8 +13,7 @@ if (!browserTests) {
 export default defineConfig({
   test: {
     // Two files at a time (most of a file's time is waiting on workerd or a socket). Files running at once share the
-    // fake upstream, so each counts only its own requests (a tag in its base URL). The page tests run after the rest
-    // (groupOrder 1), so a browser never shares the machine with the socket tests.
+    // fake upstream, so each counts only its own requests (a tag in its base URL).
     maxWorkers: 2,
     projects: [
       {
@@ -43,7 +42,7 @@ export default defineConfig({
       },
       // The demo page in Chromium, Chrome or Edge, driven by playwright-core, against `wrangler dev` on 127.0.0.1.
       ...(browserTests
-        ? [{ test: { name: "browser", include: ["test/**/*.browser.test.ts"], environment: "node", testTimeout: 30_000, hookTimeout: 60_000, sequence: { groupOrder: 1 } } }]
+        ? [{ test: { name: "browser", include: ["test/**/*.browser.test.ts"], environment: "node", testTimeout: 30_000, hookTimeout: 60_000 } }]
         : []),
       {
         // The toolkit's own shape, read from the files: what it imports, and that it builds alone.

@@ -1,7 +1,7 @@
-// npm run bench: resumable chat streams and the AI SDK UI stream under `wrangler dev`, next to the plain relay,
+// npm run bench: durable chat streams and the AI SDK UI stream under `wrangler dev`, next to the plain relay,
 // against the local upstream that stamps each token. Resume latency: a reader drops mid-answer and reconnects with Last-Event-ID;
 // the time from sending the reconnect to its first replayed event, beside what a plain stream offers instead (a new
-// request: time to its first token). CPU: the same answers plain and recorded (a Durable Object that writes its
+// request: time to its first token). CPU: the same answers plain and durable (a Durable Object that writes its
 // records to SQLite in batches). Prints and records figures; fails on errors of the harness, never on timings.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { parseSSE, type ServerSentEvent } from "../src/streams/parseSSE";
@@ -14,8 +14,8 @@ const PACE_MS = Number(process.env.BENCH_PACE_MS ?? 20);
 const SHORT = 20;
 const LONG = 100;
 const RECONNECTS = Number(process.env.BENCH_RECONNECTS ?? 50);
-// The same answers three ways: /api/chat plain and recorded, and the AI SDK's UI message stream (always recorded).
-const TARGETS = [["plain", "/api/chat"], ["resumable", "/api/chat?resume=1"], ["ai-chat", "/api/ai/chat"]] as const;
+// The same answers three ways: /api/chat plain and durable, and the AI SDK's UI message stream (always durable).
+const TARGETS = [["plain", "/api/chat"], ["durable", "/api/chat?resume=1"], ["ai-chat", "/api/ai/chat"]] as const;
 
 const now = () => performance.timeOrigin + performance.now();
 const round = (value: number, digits = 2) => Number(value.toFixed(digits));
@@ -66,7 +66,7 @@ async function main() {
     "--var", `OPENAI_BASE_URL:${base}`, "--var", "OPENAI_API_KEY:sk-bench", "--var", "CHAT_MAX_TOKENS:1000",
   ]);
   const pids = workerdPids(dev.child.pid!);
-  console.log(`resumable chat benchmark: upstream paces tokens ${PACE_MS} ms apart; ${STREAMS} concurrent streams\n`);
+  console.log(`durable chat benchmark: upstream paces tokens ${PACE_MS} ms apart; ${STREAMS} concurrent streams\n`);
 
   // 1. Resume latency, one reader at a time: drop after 10 tokens of 100, stay away 200 ms (10 more are made), then
   // reconnect with Last-Event-ID.
@@ -95,7 +95,7 @@ async function main() {
   const resume = { p50: round(percentile(resumeMs, 50)), p99: round(percentile(resumeMs, 99)) };
   const fresh = { p50: round(percentile(freshMs, 50)), p99: round(percentile(freshMs, 99)) };
   console.log(`reconnect to first event (ms), ${RECONNECTS} runs             p50      p99`);
-  console.log(`  resumable: Last-Event-ID, replay from event 11  ${resume.p50.toFixed(2).padStart(8)} ${resume.p99.toFixed(2).padStart(8)}`);
+  console.log(`  durable: Last-Event-ID, replay from event 11  ${resume.p50.toFixed(2).padStart(8)} ${resume.p99.toFixed(2).padStart(8)}`);
   console.log(`  plain: a new request, its first token            ${fresh.p50.toFixed(2).padStart(8)} ${fresh.p99.toFixed(2).padStart(8)}`);
   console.log(`  (the plain stream also starts the answer over: the model is asked, and paid, again)`);
 
@@ -114,7 +114,7 @@ async function main() {
   console.log(`\ntoken latency at 1 stream (ms, sent by the upstream to read here)   p50      p99`);
   for (const [name, l] of Object.entries(latency)) console.log(`  ${name.padEnd(64)} ${l.p50.toFixed(2).padStart(8)} ${l.p99.toFixed(2).padStart(8)}`);
 
-  // 3. CPU: many answers at once, plain and recorded; short and long answers separate per-stream from per-token.
+  // 3. CPU: many answers at once, plain and durable; short and long answers separate per-stream from per-token.
   // Whole-process CPU drifts within a run (±30% here between runs of one target), so the targets take turns, in
   // order and then in reverse, and each figure is the mean of its two turns.
   const turns: Record<string, { perToken: number[]; perStream: number[]; wallS: number[]; errors: number }> = {};
@@ -155,12 +155,12 @@ async function main() {
     );
   }
   console.log(
-    `\nrecorded / plain: CPU per token ${round(cpu.resumable!.per1000TokensMs / cpu.plain!.per1000TokensMs)}×, ` +
-      `CPU per stream ${round(cpu.resumable!.perStreamMs / cpu.plain!.perStreamMs)}×  (whole workerd processes; peak ${round(peakMiB(pids), 0)} MiB)`,
+    `\ndurable / plain: CPU per token ${round(cpu.durable!.per1000TokensMs / cpu.plain!.per1000TokensMs)}×, ` +
+      `CPU per stream ${round(cpu.durable!.perStreamMs / cpu.plain!.perStreamMs)}×  (whole workerd processes; peak ${round(peakMiB(pids), 0)} MiB)`,
   );
   console.log(
-    `UI message stream (durable, as useChat's resume needs) / /api/chat recorded: CPU per token ` +
-      `${round(cpu["ai-chat"]!.per1000TokensMs / cpu.resumable!.per1000TokensMs)}×, per stream ${round(cpu["ai-chat"]!.perStreamMs / cpu.resumable!.perStreamMs)}×`,
+    `UI message stream (durable, as useChat's resume needs) / /api/chat durable: CPU per token ` +
+      `${round(cpu["ai-chat"]!.per1000TokensMs / cpu.durable!.per1000TokensMs)}×, per stream ${round(cpu["ai-chat"]!.perStreamMs / cpu.durable!.perStreamMs)}×`,
   );
 
   mkdirSync("bench/results", { recursive: true });

@@ -14,8 +14,9 @@ let cached: { key: string; client: ModelClient } | undefined;
 
 /**
  * The client for the configured upstream; with no API key, the offline model stands in as its fetch. A plain `fetch`:
- * the `openai` SDK did this job, but a relay uses one call of it, and it was 385 KB of the bundle (its types are still
- * used). No retries: they would hold the first token back; the caller gets 429/503 with Retry-After instead.
+ * the `openai` SDK did this job, but a relay uses one call of it, and it was most of the bundle (docs/model-pipeline.md;
+ * its types are still used). No retries: they would hold the first token back; the caller gets 429/503 with Retry-After
+ * instead.
  */
 export function modelClient(config: LLMConfig): ModelClient {
   const key = JSON.stringify([config.apiKey, config.baseURL, config.offlineTokenMs]);

@@ -20,7 +20,7 @@ export async function* bodyChunks(body: ReadableStream<Uint8Array> | null, idleM
   }
   const reader = byob ?? body.getReader();
   // One buffer for the whole body: each chunk is consumed (hashed, written, copied) before the next read reuses it.
-  // A fresh buffer per read left ~4x the body as garbage for the collector.
+  // A fresh buffer per read left several times the body as garbage for the collector.
   let buffer = new Uint8Array(READ_BYTES);
   const read = async () => {
     if (!byob) return (reader as ReadableStreamDefaultReader<Uint8Array>).read();

@@ -17,14 +17,14 @@ export interface StreamEnd {
   startedAt: number;
   firstAt: number | undefined;
   /** Set for a durable stream, with its readers connected at the end. */
-  resumable?: true;
+  durable?: true;
   readers?: number;
 }
 
 /**
  * Writes the one "stream ended" line every stream writes, plain or durable, as one line of JSON so a log search can
  * filter on any field: route, format, outcome, code, status (200 once a record was written), records, bytes,
- * ttfbMs, durationMs, and for a durable stream resumable and readers.
+ * ttfbMs, durationMs, and for a durable stream durable and readers.
  */
 export function logStreamEnd({ failure, startedAt, firstAt, ...end }: StreamEnd): void {
   console.log(
@@ -39,7 +39,7 @@ export function logStreamEnd({ failure, startedAt, firstAt, ...end }: StreamEnd)
       bytes: end.bytes,
       ttfbMs: firstAt === undefined ? null : firstAt - startedAt,
       durationMs: Date.now() - startedAt,
-      resumable: end.resumable,
+      durable: end.durable,
       readers: end.readers,
     }),
   );

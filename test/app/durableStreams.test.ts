@@ -31,7 +31,7 @@ describe("memory a durable stream's readers may hold", () => {
   it("drops a reader that leaves more than DURABLE_READER_BUFFER_BYTES unread; it resumes and gets every record once", async () => {
     const vars = { DURABLE_READER_BUFFER_BYTES: "1024" };
     const asSSE = { headers: { accept: "text/event-stream" } };
-    const starter = await callWorker("/test/count?resume=1&n=2000&pace=1", asSSE, vars);
+    const starter = await callWorker("/test/count?resume=1&n=1000&pace=1", asSSE, vars);
     const location = starter.headers.get("content-location")!;
     const reconnects: string[] = [];
     const reconnect = (reader: string) => (url: string | URL | Request, init?: RequestInit) => {
@@ -41,7 +41,7 @@ describe("memory a durable stream's readers may hold", () => {
     // The starter reads as the records come; another reader joins at once and reads nothing while they are written.
     const reading = readSSE<{ i: number }>(starter, { resume: { fetch: reconnect("starter"), retryMs: 1 } }).all();
     const stalled = await callWorker(location, asSSE, vars);
-    const every = Array.from({ length: 2000 }, (_, k) => ({ i: k + 1 }));
+    const every = Array.from({ length: 1000 }, (_, k) => ({ i: k + 1 }));
     expect(await reading).toEqual(every);
     // Dropped: what it has, it keeps; it reconnects from its last event id for the rest, and has each record once.
     const resumed = readSSE<{ i: number }>(stalled, { resume: { fetch: reconnect("stalled"), retryMs: 1 } });

@@ -1,7 +1,5 @@
-import { createExecutionContext } from "cloudflare:test";
-import { env, exports } from "cloudflare:workers";
+import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import entry from "../support/testWorker";
 
 const worker = exports.default;
 
@@ -25,19 +23,5 @@ describe("the route table", () => {
     expect(stream.headers.get("x-content-type-options")).toBe("nosniff");
     expect(error.headers.get("x-content-type-options")).toBe("nosniff");
     await stream.body?.cancel();
-  });
-});
-
-describe("bad configuration", () => {
-  it("answers with a 500 that names the variable", async () => {
-    const response = await entry.fetch(
-      new Request("http://worker/test/count"),
-      { ...env, HEARTBEAT_MS: "soon" },
-      createExecutionContext(),
-    );
-    expect(response.status).toBe(500);
-    expect(await response.json()).toEqual({
-      error: { message: "HEARTBEAT_MS must be an integer from 10 to 90000", code: "bad_config" },
-    });
   });
 });

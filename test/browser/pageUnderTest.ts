@@ -1,14 +1,13 @@
 import { mkdirSync } from "node:fs";
 import type { Page } from "playwright-core";
 import { afterEach, beforeEach } from "vitest";
-import type { DevWorker } from "../e2e/wranglerDev";
 import { useChromium } from "./chromium";
 
 /**
- * A fresh page of the demo page for each test of the file, at a phone's width, loaded from `worker`; a failed test
- * leaves a screenshot in test-results/. Read `.page` inside tests.
+ * A fresh page of the demo page for each test of the file, at a phone's width, loaded from `worker` (wrangler's test
+ * harness or `wrangler dev`); a failed test leaves a screenshot in test-results/. Read `.page` inside tests.
  */
-export function usePage(worker: DevWorker): { readonly page: Page; readonly chromium: ReturnType<typeof useChromium> } {
+export function usePage(worker: { readonly url: URL }): { readonly page: Page; readonly chromium: ReturnType<typeof useChromium> } {
   const chromium = useChromium();
   let page: Page | undefined;
   beforeEach(async () => {

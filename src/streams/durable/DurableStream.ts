@@ -307,7 +307,7 @@ export abstract class DurableStream<E = unknown> extends DurableObject<E> {
         bytes: log.bytes,
         startedAt,
         firstAt,
-        resumable: true,
+        durable: true,
         readers: this.#readers.live,
       });
     }

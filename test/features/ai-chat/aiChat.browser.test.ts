@@ -2,11 +2,12 @@ import { build } from "esbuild";
 import type { Page } from "playwright-core";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { answer } from "../../../src/model/offlineModel";
-import { useWranglerDev } from "../../e2e/wranglerDev";
+import { useWorker } from "../../e2e/harness";
 import { useChromium } from "../../browser/chromium";
 
 // The offline model paced so an answer lasts ~2 s: long enough to reload and to stop mid-answer.
-const worker = useWranglerDev(() => ({ OFFLINE_TOKEN_MS: "60" }));
+const worker = useWorker({ vars: { OFFLINE_TOKEN_MS: "60" } });
+const logged = (pattern: RegExp) => worker.server.getLogs().some((log) => pattern.test(log.message));
 const chromium = useChromium();
 let script = "";
 let page: Page;
@@ -69,7 +70,7 @@ describe("@ai-sdk/react's useChat against /api/ai/chat, in Chromium", () => {
     await watch((text) => text.length > 20);
     await page.click("#stop");
     await expect
-      .poll(() => /"route":"\/api\/ai\/chat".*"outcome":"cancelled","code":"cancelled"/.test(worker.output), { timeout: 10_000 })
+      .poll(() => logged(/"route":"\/api\/ai\/chat".*"outcome":"cancelled","code":"cancelled"/), { timeout: 10_000 })
       .toBe(true);
     expect((await fetch(new URL(`/api/ai/chat/${await page.evaluate(() => sessionStorage.getItem("chatId"))}/stream`, worker.url))).status).toBe(204);
     expect(((await assistantText()) ?? "").length).toBeLessThan(answer("Stop me soon").join("").length);

@@ -2,10 +2,11 @@ import { describe, expect, it } from "vitest";
 import { answer, REFUSAL_WORD } from "../../../src/model/offlineModel";
 import { usePage, watch } from "../../browser/pageUnderTest";
 import { tcpRelay } from "../../e2e/tcpRelay";
-import { useWranglerDev } from "../../e2e/wranglerDev";
+import { useWorker } from "../../e2e/harness";
 
 // The offline model paced so a stream lasts ~2 s.
-const worker = useWranglerDev(() => ({ OFFLINE_TOKEN_MS: "60" }));
+const worker = useWorker({ vars: { OFFLINE_TOKEN_MS: "60" } });
+const logged = (pattern: RegExp) => worker.server.getLogs().some((log) => pattern.test(log.message));
 const tab = usePage(worker);
 
 describe("the chat panel", () => {
@@ -52,6 +53,6 @@ describe("the chat panel", () => {
     await page.waitForFunction(() => (document.getElementById("chat-output")?.textContent ?? "").length > 10);
     await page.click("#chat-stop");
     await page.waitForFunction(() => document.getElementById("chat-status")?.textContent === "stopped");
-    await expect.poll(() => /"route":"\/api\/chat".*"outcome":"cancelled"/.test(worker.output), { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => logged(/"route":"\/api\/chat".*"outcome":"cancelled"/), { timeout: 10_000 }).toBe(true);
   });
 });

@@ -17,7 +17,7 @@ afterAll(() => relay?.close());
 const ended = () =>
   worker.output
     .split("\n")
-    .filter((line) => line.includes('"resumable":true'))
+    .filter((line) => line.includes('"durable":true'))
     .map((line) => JSON.parse(line.slice(line.indexOf("{"))) as { outcome: string; code?: string; records: number });
 
 describe("a resumable chat stream over real sockets", () => {

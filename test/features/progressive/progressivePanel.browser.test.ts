@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { usePage, watch } from "../../browser/pageUnderTest";
-import { useWranglerDev } from "../../e2e/wranglerDev";
+import { useWorker } from "../../e2e/harness";
 
-const worker = useWranglerDev(() => ({}));
+// The page served by wrangler's test harness: the same Worker and assets as `npm start`, started in a second or two.
+const worker = useWorker();
 const tab = usePage(worker);
 
 describe("the progressive panel", () => {

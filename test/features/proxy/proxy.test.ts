@@ -1,7 +1,9 @@
+import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, inject, it, vi } from "vitest";
 import { firstRefusal } from "../../support/firstRefusal";
 import { callWorker } from "../../support/callWorker";
 import { readLines } from "../../../src/streams/readLines";
+import { proxySettings } from "../../../src/features/proxy/proxySettings";
 
 const vars = () => ({
   PROXY_ORIGINS: JSON.stringify({ self: "self", origin: inject("origin"), closed: "http://127.0.0.1:1" }),
@@ -201,5 +203,21 @@ describe("/proxy", () => {
       expect(response.status).toBe(500);
       expect(((await response.json()) as { error: { message: string } }).error.message).toContain("PROXY_ORIGINS");
     }
+  });
+});
+
+describe("proxySettings", () => {
+  it("names PROXY_TIMEOUT_MS when it is not a number", () => {
+    expect(() => proxySettings({ ...env, PROXY_TIMEOUT_MS: "soon" })).toThrow(
+      expect.objectContaining({ code: "bad_config", message: expect.stringContaining("PROXY_TIMEOUT_MS") }),
+    );
+  });
+
+  it("fails only the proxy when PROXY_ORIGINS is bad: the Worker's other routes keep working", async () => {
+    const vars = { PROXY_ORIGINS: "{not json" };
+    const proxied = await callWorker("/proxy/self/test/count", {}, vars);
+    expect(proxied.status).toBe(500);
+    expect(await proxied.json()).toMatchObject({ error: { code: "bad_config", message: expect.stringContaining("PROXY_ORIGINS") } });
+    expect((await callWorker("/test/count?n=1", {}, vars)).status).toBe(200);
   });
 });

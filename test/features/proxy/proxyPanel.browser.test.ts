@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { usePage, watch } from "../../browser/pageUnderTest";
-import { useWranglerDev } from "../../e2e/wranglerDev";
+import { useWorker } from "../../e2e/harness";
 import { startOrigin } from "../../node/originServer";
 
 // The panel's URL pointed at the test origin server's chunks, so the test needs no other feature.
 let origin: Awaited<ReturnType<typeof startOrigin>>;
 beforeAll(async () => (origin = await startOrigin()));
 afterAll(() => origin?.close());
-const worker = useWranglerDev(() => ({ PROXY_ORIGINS: JSON.stringify({ origin: origin.url }) }));
+const worker = useWorker(() => ({ vars: { PROXY_ORIGINS: JSON.stringify({ origin: origin.url }) } }));
 const tab = usePage(worker);
 
 describe("the proxy panel", () => {

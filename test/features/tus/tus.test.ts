@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { callWorker } from "../../support/callWorker";
 import { failingBucket, type Fault } from "../../support/failingBucket";
 import { firstRefusal } from "../../support/firstRefusal";
+import { tusSettings } from "../../../src/features/tus/tusSettings";
 
 beforeEach(() => {
   vi.spyOn(console, "log").mockImplementation(() => {});
@@ -367,5 +368,17 @@ describe("tus: nothing lost, nothing reported that is not stored", () => {
     expect(answer.status).toBe(503);
     expect(answer.headers.get("retry-after")).toBe("5");
     expect(answer.headers.get("tus-resumable")).toBe("1.0.0");
+  });
+});
+
+describe("tusSettings", () => {
+  it.each([
+    ["TUS_EXPIRE_SECONDS", String(8 * 86_400), "R2 aborts a multipart upload left 7 days"],
+    ["TUS_MIN_PATCH_BYTES", String(9 * 1024 * 1024), "a part is 8 MiB"],
+    ["TUS_MAX_BYTES", "lots", "a number"],
+  ])("refuses %s=%s when read, naming the variable (%s)", (name, value) => {
+    expect(() => tusSettings({ ...env, [name]: value })).toThrow(
+      expect.objectContaining({ status: 500, code: "bad_config", message: expect.stringContaining(name) }),
+    );
   });
 });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { usePage } from "../../browser/pageUnderTest";
-import { useWranglerDev } from "../../e2e/wranglerDev";
+import { useWorker } from "../../e2e/harness";
 
-const worker = useWranglerDev(() => ({}));
+const worker = useWorker();
 const tab = usePage(worker);
 
 describe("the upload panel", () => {
@@ -20,7 +20,7 @@ describe("the upload panel", () => {
 });
 
 describe("the upload panel on a deployment left closed (no API_TOKEN, ALLOW_ANONYMOUS false)", () => {
-  const closed = useWranglerDev(() => ({ ALLOW_ANONYMOUS: "false" }));
+  const closed = useWorker({ vars: { ALLOW_ANONYMOUS: "false" } });
 
   it("says which setting opens uploads instead of asking for a token", async () => {
     const page = await tab.chromium.browser.newPage();

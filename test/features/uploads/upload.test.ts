@@ -6,6 +6,7 @@ import { callWorker } from "../../support/callWorker";
 import { firstRefusal } from "../../support/firstRefusal";
 import { readAll } from "../../support/chunked";
 import { expectGuessesLimited } from "../../support/tokenGuesses";
+import { uploadSettings } from "../../../src/features/uploads/uploadSettings";
 
 /** `size` deterministic bytes. */
 const bytesOf = (size: number) => Uint8Array.from({ length: size }, (_, i) => (i * 7 + (i >> 8)) & 255);
@@ -421,5 +422,13 @@ describe("/api/upload and API_TOKEN", () => {
     ["/api/upload/00000000-0000-0000-0000-000000000000", {}],
   ])("counts wrong token guesses on %s: past 60 in a minute, a 429, not another try", async (path, init) => {
     await expectGuessesLimited(path, init, {}, `203.0.113.${70 + path.length}`);
+  });
+});
+
+describe("uploadSettings", () => {
+  it("names UPLOAD_MAX_BYTES when it is not a number", () => {
+    expect(() => uploadSettings({ ...env, UPLOAD_MAX_BYTES: "lots" })).toThrow(
+      expect.objectContaining({ status: 500, code: "bad_config", message: expect.stringContaining("UPLOAD_MAX_BYTES") }),
+    );
   });
 });
