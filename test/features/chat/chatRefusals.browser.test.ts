@@ -1,8 +1,8 @@
 import { describeBrowserRefusals } from "../../browser/browserRefusals";
 import { usePage } from "../../browser/pageUnderTest";
-import { useWranglerDev } from "../../e2e/wranglerDev";
+import { useWorker } from "../../e2e/harness";
 import { chatLimits, chatRefusals } from "./chatRefusals.node";
 
-const worker = useWranglerDev(chatLimits);
+const worker = useWorker({ vars: chatLimits() });
 const tab = usePage(worker);
-describeBrowserRefusals(worker, () => tab.page, chatRefusals);
+describeBrowserRefusals(() => tab.page, chatRefusals);

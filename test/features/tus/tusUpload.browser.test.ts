@@ -5,11 +5,11 @@ import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { tcpRelay, type TcpRelay } from "../../e2e/tcpRelay";
-import { useWranglerDev } from "../../e2e/wranglerDev";
+import { useWorker } from "../../e2e/harness";
 import { useChromium } from "../../browser/chromium";
 
 // A single-request upload may be 1 MiB here: the page's file is far past it, so only tus can take it.
-const worker = useWranglerDev(() => ({ UPLOAD_MAX_BYTES: String(1024 * 1024) }));
+const worker = useWorker({ vars: { UPLOAD_MAX_BYTES: String(1024 * 1024) } });
 const chromium = useChromium();
 let page: Page;
 let relay: TcpRelay;

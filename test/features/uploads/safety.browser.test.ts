@@ -2,10 +2,10 @@ import { describe, expect, it } from "vitest";
 import { describeBrowserRefusals } from "../../browser/browserRefusals";
 import { usePage } from "../../browser/pageUnderTest";
 import { token } from "../../e2e/refusals";
-import { useWranglerDev } from "../../e2e/wranglerDev";
+import { useWorker } from "../../e2e/harness";
 import { uploadLimits, uploadRefusals } from "./uploadRefusals.node";
 
-const worker = useWranglerDev(uploadLimits);
+const worker = useWorker({ vars: uploadLimits() });
 const tab = usePage(worker);
 
 describe("an uploaded HTML file, opened in Chromium", () => {
@@ -33,4 +33,4 @@ describe("an uploaded HTML file, opened in Chromium", () => {
   });
 });
 
-describeBrowserRefusals(worker, () => tab.page, uploadRefusals);
+describeBrowserRefusals(() => tab.page, uploadRefusals);
