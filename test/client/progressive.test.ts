@@ -1,7 +1,6 @@
-import { describe, expect, expectTypeOf, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { progressive } from "../../src/client/progressive";
 import { StreamError } from "../../src/client/StreamError";
-import type { ProgressiveRecord } from "../../src/features/progressive/progressive";
 import { encodeJSONL } from "../../src/streams/jsonl";
 import { piecesOf, responseOf } from "../support/chunked";
 
@@ -67,14 +66,5 @@ describe("progressive", () => {
   it("is not mistaken for a promise by await", async () => {
     const data = progressive<Demo>(responseOf(piecesOf(encodeJSONL({ $done: {} }), 7)).response);
     expect(await data).toBe(data);
-  });
-
-  it("types each part from the producer's record schema", () => {
-    expectTypeOf<ReturnType<typeof progressive<ProgressiveRecord>>["users"]>().toEqualTypeOf<
-      Promise<{ id: number; name: string }[]>
-    >();
-    expectTypeOf<ReturnType<typeof progressive<ProgressiveRecord>>["tasks"]>().toEqualTypeOf<
-      Promise<{ id: number; title: string; done: boolean }[]>
-    >();
   });
 });

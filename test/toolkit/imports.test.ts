@@ -85,4 +85,15 @@ describe("the features' import graph", () => {
       expect(found).toEqual([]);
     },
   );
+
+  it("the tests of the toolkit and the shared layers import no feature: they survive removing any", () => {
+    const folders = readdirSync(join(root, "test"), { withFileTypes: true })
+      .filter((entry) => entry.isDirectory() && entry.name !== "features" && entry.name !== "toolkit")
+      .map((entry) => entry.name);
+    const found = folders
+      .flatMap((folder) => sources(`test/${folder}`))
+      .flatMap((file) => importsOf(file).map((s) => `${file} -> ${target(file, s)}`))
+      .filter((line) => line.includes(" -> src/features/") || line.includes(" -> test/features/"));
+    expect(found).toEqual([]);
+  });
 });

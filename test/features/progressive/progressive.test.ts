@@ -1,5 +1,5 @@
 import { exports } from "cloudflare:workers";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, expectTypeOf, it, vi } from "vitest";
 import { progressive } from "../../../src/client/progressive";
 import { readJSONL } from "../../../src/client/readJSONL";
 import type { ProgressiveRecord } from "../../../src/features/progressive/progressive";
@@ -52,5 +52,16 @@ describe("GET /api/progressive", () => {
   it.each(["users=-1", "tasks=10001", "fail=everything"])("refuses %s with a 400", async (query) => {
     const response = await worker.fetch(`http://worker/api/progressive?${query}`);
     expect(response.status).toBe(400);
+  });
+});
+
+describe("progressive() over this route's records", () => {
+  it("types each part from the producer's record schema", () => {
+    expectTypeOf<ReturnType<typeof progressive<ProgressiveRecord>>["users"]>().toEqualTypeOf<
+      Promise<{ id: number; name: string }[]>
+    >();
+    expectTypeOf<ReturnType<typeof progressive<ProgressiveRecord>>["tasks"]>().toEqualTypeOf<
+      Promise<{ id: number; title: string; done: boolean }[]>
+    >();
   });
 });
