@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { useWranglerDev } from "../e2e/wranglerDev";
 import { usePage } from "../browser/pageUnderTest";
@@ -19,7 +20,9 @@ describe("the demo page", () => {
     tab.page.on("response", (response) => response.status() >= 400 && problems.push(`${response.status()} ${response.url()}`));
     await tab.page.goto(worker.url.href, { waitUntil: "networkidle" });
     expect(problems).toEqual([]);
-    expect(await tab.page.locator("main > section").count()).toBeGreaterThan(0);
+    // One section per panel public/panels.js lists (none when no feature kept has one).
+    const listed = (readFileSync("public/panels.js", "utf8").match(/^import \w+ from "\.\/panels\//gm) ?? []).length;
+    expect(await tab.page.locator("main > section").count()).toBe(listed);
   });
 
   it("asks for the API token once, then keeps it for the session", async () => {
