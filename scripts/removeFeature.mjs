@@ -44,7 +44,7 @@ let toml = read("wrangler.toml");
 const block = new RegExp(`\\n# feature: ${name}\\n[\\s\\S]*?\\n# end feature: ${name}\\n`, "g");
 const blocks = toml.match(block) ?? [];
 if (blocks.length > 0) {
-  toml = toml.replace(block, "\n");
+  toml = toml.replace(block, "\n").replace(/\n{3,}/g, "\n\n");
   const classes = blocks.flatMap((text) => [...text.matchAll(/class_name = "(\w+)"/g)].map((match) => match[1]));
   if (classes.length > 0) {
     const tags = [...toml.matchAll(/^tag = "v(\d+)"$/gm)].map((match) => Number(match[1]));

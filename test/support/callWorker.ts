@@ -15,13 +15,16 @@ export function callWorker(path: string, init: RequestInit = {}, vars: Partial<E
 // This test file's tag on the fake upstream, which test files running at once share: its requests are counted apart.
 const TAG = crypto.randomUUID().slice(0, 8);
 
-/** The vars that point the Worker at the fake upstream in one of its modes, with short timeouts. */
+/**
+ * The vars that point the Worker at the fake upstream in one of its modes, with short timeouts: a silent upstream
+ * fails in a second, and a paced one (150 ms a token at most here) keeps well inside it on a loaded machine.
+ */
 export function upstream(mode: string): Partial<Env> {
   return {
     OPENAI_API_KEY: "sk-test-secret",
     OPENAI_BASE_URL: `${inject("fakeOpenAI")}/@${TAG}/${mode}/v1`,
-    CHAT_FIRST_TOKEN_TIMEOUT_MS: "400",
-    CHAT_IDLE_TIMEOUT_MS: "400",
+    CHAT_FIRST_TOKEN_TIMEOUT_MS: "1000",
+    CHAT_IDLE_TIMEOUT_MS: "1000",
   };
 }
 
