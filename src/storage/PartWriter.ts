@@ -3,9 +3,10 @@ import { streamOf } from "./streamOf";
 
 /**
  * The one way bytes of unknown length go into R2 here (/api/upload without a Content-Length, and every tus PATCH):
- * parts of exactly PART_BYTES written into a multipart upload as they arrive. Each part is streamed into R2 while it
- * fills (reading the body and storing it overlap), and a copy of it is kept until R2 has it, so what is left when the
- * writing stops (the tail: an unfinished part, or one R2 failed to take) is still in hand. Memory: one part.
+ * parts of exactly PART_BYTES written into a multipart upload as they arrive. A part is streamed into R2 while it
+ * fills (tus: reading the body and storing it overlap), or sent whole once it is in hand (`holdParts`: /api/upload,
+ * whose small bodies then need no multipart upload); either way a copy of it is kept until R2 has it, so what is left
+ * when the writing stops (the tail: an unfinished part, or one R2 failed to take) is still in hand. Memory: one part.
  */
 export class PartWriter {
   /** The bytes past the last stored part, and how many. */
@@ -17,7 +18,7 @@ export class PartWriter {
   multipartId: string | null;
   #open: { writer: WritableStreamDefaultWriter<Uint8Array>; stored: Promise<R2UploadedPart> } | undefined;
   readonly #onCreate: (multipartId: string) => Promise<void>;
-  readonly #holdFirstPart: boolean;
+  readonly #holdParts: boolean;
 
   constructor(
     readonly bucket: R2Bucket,
@@ -29,13 +30,16 @@ export class PartWriter {
       tail: Uint8Array | undefined;
       /** Called with a new multipart upload's id before any part is sent to it: the caller saves it. */
       onCreate?: (multipartId: string) => Promise<void>;
-      /** No multipart upload until a whole part is in hand: a body smaller than a part is stored by `finish` as one put. */
-      holdFirstPart?: boolean;
+      /**
+       * Each part sent to R2 whole, once it is in hand, instead of streamed while it fills: no multipart upload until a
+       * part is full, so a body smaller than a part is stored by `finish` as one put. The same memory either way.
+       */
+      holdParts?: boolean;
     },
   ) {
     this.multipartId = from.multipartId;
     this.#onCreate = from.onCreate ?? (async () => {});
-    this.#holdFirstPart = from.holdFirstPart ?? false;
+    this.#holdParts = from.holdParts ?? false;
     this.parts = [...from.parts];
     this.chunks = from.tail ? [from.tail] : [];
     this.filled = from.tail?.byteLength ?? 0;
@@ -47,7 +51,7 @@ export class PartWriter {
     for (let at = 0; at < chunk.byteLength; ) {
       const take = Math.min(PART_BYTES - this.filled, chunk.byteLength - at);
       const piece = chunk.slice(at, at + take);
-      if (!this.#open && this.#holdFirstPart && this.multipartId === null && this.filled + take < PART_BYTES) {
+      if (!this.#open && this.#holdParts && this.filled + take < PART_BYTES) {
         this.chunks.push(piece);
         this.filled += take;
         this.written += take;

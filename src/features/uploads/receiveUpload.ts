@@ -104,7 +104,7 @@ function openStore(bucket: R2Bucket, options: UploadOptions): Store {
   // Unknown length: whole parts as they fill, a body smaller than one part a single put. The part is kept as copies
   // of the chunks that arrived (the read buffer is reused for the next chunk), so memory follows what was sent: a
   // 1-byte upload holds 1 byte, not a part.
-  const writer = new PartWriter(bucket, key, metadata, { multipartId: null, parts: [], tail: undefined, holdFirstPart: true });
+  const writer = new PartWriter(bucket, key, metadata, { multipartId: null, parts: [], tail: undefined, holdParts: true });
   return {
     write: (chunk) => writer.write(chunk),
     finish: () => writer.finish(),
