@@ -6,8 +6,12 @@ import { routeNotFound } from "../http/routeNotFound";
 import { withSecurityHeaders } from "../http/withSecurityHeaders";
 import { route, type Feature, type Route } from "./Feature";
 
-// The Worker's own routes, whatever its features: any durable stream, read from a position and followed live, or cancelled.
-const durableRoutes: Route[] = [route("GET", "/api/streams/:streamId", readStream), route("DELETE", "/api/streams/:streamId", cancelStream)];
+// The Worker's own routes, whatever its features: any durable stream, read from a position and followed live, or
+// cancelled.
+const durableRoutes: Route[] = [
+  route("GET", "/api/streams/:streamId", readStream),
+  route("DELETE", "/api/streams/:streamId", cancelStream),
+];
 
 /**
  * The Worker's fetch handler: the features' routes, with CORS, security headers and JSON errors on every answer, and

@@ -3,7 +3,6 @@ import { requireToken } from "../http/requireToken";
 import { settings } from "../settings";
 import { durableSettings } from "./durableSettings";
 import type { Framing } from "../streams/framing";
-import { HttpError } from "../streams/HttpError";
 import type { NamedProducer } from "../streams/durable/DurableStream";
 import { cancelDurable, durableResponse, readDurable, type Durable } from "../streams/durable/durableResponse";
 import { streamResponse } from "../streams/streamResponse";
