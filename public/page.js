@@ -17,14 +17,10 @@ export function describe(error) {
   return String(error?.message ?? error);
 }
 
-/** The API token this tab was given, if any. */
-export function token() {
-  return sessionStorage.getItem("apiToken");
-}
-
-/** The Authorization header for that token, if any. */
+/** The Authorization header for the API token this tab was given, if any. */
 export function authHeaders() {
-  return token() ? { authorization: `Bearer ${token()}` } : {};
+  const token = sessionStorage.getItem("apiToken");
+  return token ? { authorization: `Bearer ${token}` } : {};
 }
 
 /** A 401's body asks for the token, unless it says the deployment has none (API_TOKEN unset, ALLOW_ANONYMOUS false). */

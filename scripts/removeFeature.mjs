@@ -7,8 +7,9 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 
-const root = new URL("..", import.meta.url).pathname;
+const root = fileURLToPath(new URL("..", import.meta.url));
 const name = process.argv[2];
 const features = readdirSync(join(root, "src/features"));
 if (!name || !features.includes(name)) {
@@ -64,7 +65,11 @@ if (rows.join("\n") !== readme) {
 }
 
 // The Env type, from the wrangler.toml that is left.
-execFileSync(join(root, "node_modules/.bin/wrangler"), ["types", "--include-runtime=false", "--strict-vars=false"], { cwd: root, stdio: "ignore" });
+try {
+  execFileSync(join(root, "node_modules/.bin/wrangler"), ["types", "--include-runtime=false", "--strict-vars=false"], { cwd: root, stdio: "ignore" });
+} catch {
+  removed.push("worker-configuration.d.ts NOT regenerated (is `npm install` done?): run `npm run cf-typegen`");
+}
 
 console.log(`removed the ${name} feature:\n${removed.map((line) => `  ${line}`).join("\n")}`);
 let mentions = "";

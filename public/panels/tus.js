@@ -2,7 +2,7 @@
 // pauses and resumes, rides out a dropped connection, and picks up after a reload (tus-js-client remembers it in
 // localStorage). The browser hashes the same file to compare with the server's SHA-256.
 import { Upload } from "/build/tus.js";
-import { $, asksForToken, describe, promptForToken, section, token } from "../page.js";
+import { $, asksForToken, authHeaders, describe, promptForToken, section } from "../page.js";
 
 const hex = (bytes) => [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
 
@@ -35,7 +35,9 @@ export default function tusPanel() {
       retryDelays: [0, 1000, 3000, 5000, 10000],
       metadata: { filename: file.name, filetype: file.type || "application/octet-stream" },
       removeFingerprintOnSuccess: true,
-      onBeforeRequest: (req) => token() && req.setHeader("authorization", `Bearer ${token()}`),
+      onBeforeRequest: (req) => {
+        for (const [name, value] of Object.entries(authHeaders())) req.setHeader(name, value);
+      },
       onProgress: (sent, total) => {
         bar.value = total ? sent / total : 0;
         $("upload-status").textContent = `uploading: ${Math.round((100 * sent) / total)}%`;
@@ -48,7 +50,7 @@ export default function tusPanel() {
       },
       onSuccess: async () => {
         // The server's SHA-256 of the whole object: Repr-Digest on the tus URL, base64.
-        const head = await fetch(upload.url, { method: "HEAD", headers: { "tus-resumable": "1.0.0", ...(token() ? { authorization: `Bearer ${token()}` } : {}) } });
+        const head = await fetch(upload.url, { method: "HEAD", headers: { "tus-resumable": "1.0.0", ...authHeaders() } });
         const digest = /^sha-256=:(.+):$/.exec(head.headers.get("repr-digest") ?? "")?.[1];
         bar.value = 1;
         $("upload-size").textContent = `${head.headers.get("upload-offset")} bytes`;

@@ -14,15 +14,19 @@ export function durable(env: Env): Durable {
 }
 
 /**
- * GET /api/streams/:streamId (and /api/chat/:streamId): a durable stream read from a position (`Last-Event-ID`, or
- * `?after=`, the records the reader has), then followed live. The id is all a reader needs, and API_TOKEN when set.
+ * GET /api/streams/:streamId (and a feature's own read URL, such as chat's): a durable stream read from a position
+ * (`Last-Event-ID`, or `?after=`, the records the reader has), then followed live. The id is all a reader needs, and
+ * API_TOKEN when set.
  */
 export async function readStream(request: IRequest, env: Env): Promise<Response> {
   await requireToken(request, env);
   return readDurable(request, durable(env).streams, checkStreamId(request.params.streamId));
 }
 
-/** DELETE /api/streams/:streamId (and /api/chat/:streamId): stops the producer, tells the readers, deletes the record. */
+/**
+ * DELETE /api/streams/:streamId (and a feature's own, such as chat's): stops the producer, tells the readers, deletes
+ * the record.
+ */
 export async function cancelStream(request: IRequest, env: Env): Promise<Response> {
   await requireToken(request, env);
   await cancelDurable(durable(env).streams, checkStreamId(request.params.streamId));
