@@ -152,7 +152,8 @@ describe("/proxy", () => {
   });
 
   it("needs API_TOKEN when one is set, and counts every request against the rate limit", async () => {
-    const guarded = { ...vars(), API_TOKEN: "s3cret" };
+    // The 300 ms header timeout the other tests use is for /hang; a loaded run must not turn a slow 200 into a 504 here.
+    const guarded = { ...vars(), PROXY_TIMEOUT_MS: "10000", API_TOKEN: "s3cret" };
     expect((await callWorker("/proxy/origin/bytes/10", {}, guarded)).status).toBe(401);
     const ok = { authorization: "Bearer s3cret", "cf-connecting-ip": "203.0.113.77" };
     const { refusedAt, passed } = await firstRefusal(() => callWorker("/proxy/origin/bytes/10", { headers: ok }, guarded));
