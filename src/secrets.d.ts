@@ -4,4 +4,6 @@ interface Env {
   OPENAI_API_KEY?: string;
   /** Set: the model routes, uploads, tus and stream readers need `Authorization: Bearer <API_TOKEN>`. */
   API_TOKEN?: string;
+  /** Bound (an Analytics Engine dataset, commented out in wrangler.toml): one data point per model answer. */
+  USAGE?: AnalyticsEngineDataset;
 }

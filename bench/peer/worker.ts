@@ -1,5 +1,6 @@
 import OpenAI from "openai";
 import { relayChatRecords } from "../../src/model/chatProducer";
+import { ModelAnswer } from "../../src/model/ModelAnswer";
 import { sse } from "../../src/streams/framing";
 import { streamResponse } from "../../src/streams/streamResponse";
 
@@ -79,10 +80,10 @@ export default {
       const params = { model: "gpt-4o-mini", messages: [{ role: "user" as const, content: "bench" }], max_tokens: tokens };
       // What chatProducer does; ours takes the upstream as a plain fetch (src/model/modelClient.ts): the same one.
       const upstream = memoryUpstream(tokens, tool);
-      const model = { fetch: (path: string, init: { method: string; body?: unknown; signal?: AbortSignal }) =>
+      const memory = { name: "memory", fetch: (path: string, init: { method: string; body?: unknown; signal?: AbortSignal }) =>
         upstream(`http://memory/v1${path}`, { method: init.method, body: JSON.stringify(init.body), signal: init.signal }) };
-      return streamResponse(request, { route: "/memory/ours", format: sse, heartbeatMs: 15_000 }, ({ signal, send }) =>
-        relayChatRecords(model, params, { signal, firstTokenMs: 30_000, idleMs: 30_000 }, send),
+      return streamResponse(request, { route: "/memory/ours", format: sse, heartbeatMs: 15_000 }, (context) =>
+        relayChatRecords(new ModelAnswer([{ client: memory }], context, {}), params, { signal: context.signal, firstTokenMs: 30_000, idleMs: 30_000 }, context.send),
       );
     }
     // The floors under any relay: the upstream's own SSE passed through natively (no JavaScript per token), and

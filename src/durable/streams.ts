@@ -36,7 +36,7 @@ export async function cancelStream(request: IRequest, env: Env): Promise<Respons
 /** What a route streams: its producer and input, its framing, and where a durable one is read again. */
 export interface RouteStream<I> {
   format: Framing;
-  producer: NamedProducer<I>;
+  producer: NamedProducer<I, Env>;
   input: I;
   location: (streamId: string) => string;
 }

@@ -3,28 +3,52 @@ import { HttpError } from "../streams/HttpError";
 import { offlineModel } from "./offlineModel";
 import { statusError } from "./upstreamError";
 
-/** The upstream's OpenAI-compatible API, as this Worker uses it: one authenticated request, its response or a fault. */
+/** An upstream's OpenAI-compatible API, as this Worker uses it: one authenticated request, its response or a fault. */
 export interface ModelClient {
+  /** Names the upstream in the stream-end log line and the usage data point: its host, or `offline`. */
+  readonly name: string;
   /** `path` under the base URL (`/chat/completions`); a status that is not 2xx is thrown as the HttpError it maps to. */
   fetch(path: string, init: { method: string; body?: unknown; signal?: AbortSignal }): Promise<Response>;
 }
 
-// One client per isolate and configuration: the base URL is trimmed and the headers built once, not per request.
-let cached: { key: string; client: ModelClient } | undefined;
+/** An upstream to try, and the model to ask it for when it is not the caller's (a fallback's own `model`). */
+export interface ModelUpstream {
+  client: ModelClient;
+  model?: string;
+}
+
+// Clients per isolate and configuration: the base URL is trimmed and the headers built once, not per request.
+const cached = new Map<string, ModelClient>();
 
 /**
- * The client for the configured upstream; with no API key, the offline model stands in as its fetch. A plain `fetch`:
- * the `openai` SDK did this job, but a relay uses one call of it, and it was most of the bundle (docs/model-pipeline.md;
- * its types are still used). No retries: they would hold the first token back; the caller gets 429/503 with Retry-After
- * instead.
+ * The client for the primary upstream (OPENAI_BASE_URL); with no API key, the offline model stands in as its fetch.
+ * A plain `fetch`: the `openai` SDK did this job, but a relay uses one call of it, and it was most of the bundle
+ * (docs/model-pipeline.md; its types are still used). No retries of the same upstream: they would hold the first token
+ * back; MODEL_FALLBACKS names other upstreams to try instead (`modelUpstreams`), and the caller gets 429/503 with
+ * Retry-After when none answers.
  */
 export function modelClient(config: LLMConfig): ModelClient {
-  const key = JSON.stringify([config.apiKey, config.baseURL, config.offlineTokenMs]);
-  if (cached?.key === key) return cached.client;
-  const send = config.apiKey ? (input: string, init: RequestInit) => fetch(input, init) : offlineModel(config.offlineTokenMs);
-  const base = config.baseURL.replace(/\/+$/, "");
-  const headers = { authorization: `Bearer ${config.apiKey ?? "offline"}`, "content-type": "application/json", accept: "application/json, text/event-stream" };
-  const client: ModelClient = {
+  return client(config.baseURL, config.apiKey, config.apiKey ? undefined : config.offlineTokenMs);
+}
+
+/** The upstreams an answer may come from, in the order they are tried: the primary, then MODEL_FALLBACKS. */
+export function modelUpstreams(config: LLMConfig): ModelUpstream[] {
+  const upstreams: ModelUpstream[] = [{ client: modelClient(config) }];
+  // A fallback is never the offline model: one with no key is sent without one.
+  for (const fallback of config.fallbacks) upstreams.push({ client: client(fallback.baseURL, fallback.apiKey), model: fallback.model });
+  return upstreams;
+}
+
+function client(baseURL: string, apiKey: string | undefined, offlineTokenMs?: number): ModelClient {
+  const key = JSON.stringify([baseURL, apiKey, offlineTokenMs]);
+  const found = cached.get(key);
+  if (found) return found;
+  const send = offlineTokenMs === undefined ? (input: string, init: RequestInit) => fetch(input, init) : offlineModel(offlineTokenMs);
+  const base = baseURL.replace(/\/+$/, "");
+  const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json, text/event-stream" };
+  if (apiKey) headers.authorization = `Bearer ${apiKey}`;
+  const made: ModelClient = {
+    name: offlineTokenMs === undefined ? new URL(base).host : "offline",
     async fetch(path, { method, body, signal }) {
       let response: Response;
       try {
@@ -40,6 +64,8 @@ export function modelClient(config: LLMConfig): ModelClient {
       return response;
     },
   };
-  cached = { key, client };
-  return client;
+  // Settings change rarely within an isolate; tests make many. A handful is all a configuration needs.
+  if (cached.size >= 32) cached.clear();
+  cached.set(key, made);
+  return made;
 }

@@ -1,10 +1,13 @@
 import { integerVar, settingsGroup, urlVar } from "../settings";
+import { modelFallbacks, type Fallback } from "./modelFallbacks";
 
-/** The model's settings: OPENAI_*, CHAT_* and OFFLINE_TOKEN_MS. */
+/** The model's settings: OPENAI_*, MODEL_FALLBACKS, CHAT_* and OFFLINE_TOKEN_MS. */
 export interface LLMConfig {
   /** Unset: the offline model answers. */
   apiKey: string | undefined;
   baseURL: string;
+  /** Tried in order when the primary fails before its first token (MODEL_FALLBACKS). */
+  fallbacks: Fallback[];
   /** The model asked for when the caller names none. */
   model: string;
   /** The models callers may name. */
@@ -23,6 +26,7 @@ export const modelSettings = settingsGroup((env): LLMConfig => {
   return {
     apiKey: env.OPENAI_API_KEY || undefined,
     baseURL: urlVar(env, "OPENAI_BASE_URL", "https://api.openai.com/v1"),
+    fallbacks: modelFallbacks(env),
     model,
     models: listed.length > 0 ? listed : [model],
     maxPromptChars: integerVar(env, "CHAT_MAX_PROMPT_CHARS", 1, 10_000_000, 32_000),

@@ -1,9 +1,17 @@
+import type { EndHook } from "./logStreamEnd";
+
 /** What a producer is given. */
 export interface StreamContext {
   /** Fires when the stream is stopped (the client left, or it was cancelled): pass it to every fetch, timer and model call. */
   signal: AbortSignal;
   /** Sends one record now (push style); throws once the stream has ended. */
   send(value: unknown): void;
+  /**
+   * Runs `hook` once when the stream ends, however it ends (its client leaving included), and adds what it returns to
+   * the stream's log line: how a producer reports what only it knows (a model answer's usage) exactly once, however
+   * many readers a durable stream has.
+   */
+  atEnd(hook: EndHook): void;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { asHttpError, type HttpError } from "./HttpError";
 import type { Framing } from "./framing";
-import { logStreamEnd, type Outcome } from "./logStreamEnd";
+import { endHooks, logStreamEnd, type Outcome } from "./logStreamEnd";
 import { negotiate } from "./negotiate";
 import { runProducer, type Producer } from "./runProducer";
 import type { StandardSchemaV1 } from "./standardSchema";
@@ -64,9 +64,10 @@ export async function streamResponse(request: Request, options: StreamOptions, p
 
   let outcome: Outcome = "complete";
   let failure: HttpError | undefined;
+  const hooks = endHooks();
   const run = async () => {
     try {
-      const summary = await runProducer(producer, { signal: abort.signal, send }, pace);
+      const summary = await runProducer(producer, { signal: abort.signal, send, atEnd: hooks.add }, pace);
       writer.end(summary);
       close();
     } catch (error) {
@@ -92,6 +93,7 @@ export async function streamResponse(request: Request, options: StreamOptions, p
         format: framing.name,
         outcome,
         failure,
+        fields: hooks.run({ route: options.route, outcome, failure }),
         records: writer.records,
         bytes: writer.bytes,
         startedAt,

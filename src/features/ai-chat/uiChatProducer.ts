@@ -2,7 +2,8 @@ import type { FinishReason, UIMessageChunk } from "ai";
 import type OpenAI from "openai";
 import type { ChatRecord } from "../../model/chatRecords";
 import { relayChatRecords, type ChatInput } from "../../model/chatProducer";
-import { modelClient } from "../../model/modelClient";
+import { modelUpstreams } from "../../model/modelClient";
+import { ModelAnswer, type UsageEnv } from "../../model/ModelAnswer";
 import { chatLimits } from "../../model/streamChat";
 import type { StreamContext } from "../../streams/runProducer";
 import { durableProducer } from "../../streams/durable/DurableStream";
@@ -32,9 +33,10 @@ const FINISH: Record<string, FinishReason> = { stop: "stop", length: "length", t
  * written as the AI SDK's UI message chunks. `start` and `start-step` wait for the model's first delta, so a model
  * that fails before it is still a status.
  */
-export async function uiChatProducer({ params, config, messageId, status }: UIChatInput, { signal, send }: StreamContext): Promise<UISummary> {
-  const parts = uiParts(send as (chunk: UIMessageChunk<unknown, UIDataParts>) => void, messageId, status);
-  const summary = await relayChatRecords(modelClient(config), params, chatLimits(config, signal), parts.record);
+export async function uiChatProducer({ params, config, messageId, status }: UIChatInput, context: StreamContext, env: UsageEnv): Promise<UISummary> {
+  const parts = uiParts(context.send as (chunk: UIMessageChunk<unknown, UIDataParts>) => void, messageId, status);
+  const answer = new ModelAnswer(modelUpstreams(config), context, env);
+  const summary = await relayChatRecords(answer, params, chatLimits(config, context.signal), parts.record);
   parts.end();
   return { finishReason: FINISH[summary.finish_reason ?? ""] ?? "other", usage: summary.usage };
 }
@@ -105,4 +107,4 @@ function uiParts(send: (chunk: UIMessageChunk<unknown, UIDataParts>) => void, me
 }
 
 /** The UI message producer as a durable stream runs it: every AI SDK chat answer. */
-export const durableUIChat = durableProducer<UIChatInput>("aiChat", uiChatProducer);
+export const durableUIChat = durableProducer<UIChatInput, UsageEnv>("aiChat", uiChatProducer);

@@ -4,9 +4,11 @@ import { settings } from "../../settings";
 import { readJSON } from "../../http/readJSON";
 import { admitChat, chatBodyLimit } from "../../model/admitChat";
 import { chatParams, type ChatRequestBody } from "../../model/chatParams";
-import { modelClient } from "../../model/modelClient";
-import { chatLimits, streamChat, type ChatDelta } from "../../model/streamChat";
+import { modelUpstreams } from "../../model/modelClient";
+import { ModelAnswer } from "../../model/ModelAnswer";
+import { chatLimits, type ChatDelta } from "../../model/streamChat";
 import { openaiFraming } from "./openaiFraming";
+import { runWhole } from "../../streams/runWhole";
 import { streamResponse } from "../../streams/streamResponse";
 
 interface CompletionsBody extends ChatRequestBody {
@@ -28,13 +30,14 @@ export async function chatCompletions(request: IRequest, env: Env, ctx: Executio
   const config = await admitChat(request, env);
   const body = (await readJSON(request, chatBodyLimit(config))) as CompletionsBody;
   const params = chatParams(body, config);
-  const client = modelClient(config);
   const base = { id: `chatcmpl-${crypto.randomUUID()}`, created: Math.floor(Date.now() / 1000), model: params.model };
 
   if (body.stream !== true) {
     // The same streamed upstream call, gathered: one code path for timeouts, aborts and faults.
     const message = gathered();
-    const summary = await streamChat(client, params, chatLimits(config, request.signal), message.add);
+    const summary = await runWhole(request, request.route, (context) =>
+      new ModelAnswer(modelUpstreams(config), context, env).chat(params, chatLimits(config, context.signal), message.add),
+    );
     const choice = { index: 0, message: message.done(summary.tool_calls), logprobs: message.logprobs, finish_reason: summary.finish_reason };
     return Response.json({ ...base, object: "chat.completion", choices: [choice], usage: summary.usage });
   }
@@ -45,9 +48,10 @@ export async function chatCompletions(request: IRequest, env: Env, ctx: Executio
     choices: [{ index: 0, delta, logprobs, finish_reason }],
   });
   const { heartbeatMs } = settings(env);
-  return streamResponse(request, { route: request.route, format: openaiFraming, heartbeatMs, ctx }, async ({ signal, send }) => {
+  return streamResponse(request, { route: request.route, format: openaiFraming, heartbeatMs, ctx }, async (context) => {
+    const { signal, send } = context;
     let first = true;
-    const summary = await streamChat(client, params, chatLimits(config, signal), (delta, logprobs) => {
+    const summary = await new ModelAnswer(modelUpstreams(config), context, env).chat(params, chatLimits(config, signal), (delta, logprobs) => {
       // The role rides on the first delta: an empty role-only chunk would send the headers before the model has.
       if (first) delta.role = "assistant";
       first = false;

@@ -18,6 +18,7 @@ import { durableResponse, readAt, startDurable, type Durable } from "../../strea
 import type { StreamSnapshot } from "../../streams/durable/DurableStream";
 import { isStreamId, newStreamId } from "../../streams/durable/streamId";
 import { HttpError } from "../../streams/HttpError";
+import { runWhole } from "../../streams/runWhole";
 import { streamResponse } from "../../streams/streamResponse";
 
 type Response_ = OpenAI.Responses.Response;
@@ -83,8 +84,8 @@ export async function createResponse(request: IRequest, env: Env, ctx: Execution
     if (reading.body) await discard(reading.body);
     return Response.json(await currentResponse(durable(env), id));
   }
-  if (body.stream) return streamResponse(request, { ...options, ctx }, (context) => responsesProducer(input, context));
-  return Response.json(await responsesProducer(input, { signal: request.signal, send: () => {} }));
+  if (body.stream) return streamResponse(request, { ...options, ctx }, (context) => responsesProducer(input, context, env));
+  return Response.json(await runWhole(request, request.route, (context) => responsesProducer(input, context, env)));
 }
 
 /** GET /v1/responses/:id: the response as it is now; with `stream=true`, its events after `starting_after`, then live. */

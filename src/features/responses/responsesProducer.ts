@@ -1,7 +1,8 @@
 import type OpenAI from "openai";
 import { relayChatRecords } from "../../model/chatProducer";
 import type { ChatParams } from "../../model/chatParams";
-import { modelClient } from "../../model/modelClient";
+import { modelClient, modelUpstreams } from "../../model/modelClient";
+import { ModelAnswer, type UsageEnv } from "../../model/ModelAnswer";
 import { parseEvent, relaySSE } from "../../model/relaySSE";
 import { chatLimits } from "../../model/streamChat";
 import type { LLMConfig } from "../../model/modelSettings";
@@ -28,27 +29,45 @@ const LAST = new Set(["response.completed", "response.incomplete", "response.fai
  * Translate: the chat relay (tools, reasoning, the offline model), its deltas written as Responses events. Native: the
  * upstream's own `/responses` stream, relayed event by event with the same watchdogs, numbered afresh.
  */
-export async function responsesProducer(input: ResponsesInput, { signal, send }: StreamContext): Promise<Response> {
+export async function responsesProducer(input: ResponsesInput, context: StreamContext, env: UsageEnv): Promise<Response> {
+  const { signal, send } = context;
   const limits = chatLimits(input.config, signal);
-  const client = modelClient(input.config);
   if (input.mode === "translate") {
     const events = responseEvents(send, input.response);
-    return events.end(await relayChatRecords(client, input.params, limits, events.record));
+    return events.end(await relayChatRecords(new ModelAnswer(modelUpstreams(input.config), context, env), input.params, limits, events.record));
   }
+  const body = { ...input.body, model: String(input.body.model), stream: true };
+  const answer = new ModelAnswer(modelUpstreams(input.config), context, env);
+  const client = answer.primary(modelClient(input.config), body);
   let sequence = 0;
   let last: Response | undefined;
-  const open = (upstream: AbortSignal) => client.fetch("/responses", { method: "POST", body: { ...input.body, stream: true }, signal: upstream });
+  const open = (upstream: AbortSignal) => client.fetch("/responses", { method: "POST", body, signal: upstream });
   await relaySSE(open, limits, (data) => {
     const event = parseEvent<Event>(data);
     if (event.type === "error") throw new HttpError(502, "upstream_error", "the model provider failed mid-answer");
     event.sequence_number = sequence++;
     send(event);
+    const delta = (event as { delta?: unknown }).delta;
+    if (typeof delta === "string") answer.relayed(delta);
     if (!LAST.has(event.type)) return event.type === "response.created" || event.type === "response.in_progress" ? "quiet" : "activity";
     last = (event as OpenAI.Responses.ResponseCompletedEvent).response;
+    answer.settle(chatUsage(last.usage));
     return "end";
   });
   return last!;
 }
 
+/** The Responses API's usage in chat completions' names, as the log line and the usage data point count it. */
+function chatUsage(usage: OpenAI.Responses.ResponseUsage | undefined): OpenAI.CompletionUsage | null {
+  if (!usage) return null;
+  return {
+    prompt_tokens: usage.input_tokens,
+    completion_tokens: usage.output_tokens,
+    total_tokens: usage.total_tokens,
+    prompt_tokens_details: { cached_tokens: usage.input_tokens_details?.cached_tokens },
+    completion_tokens_details: { reasoning_tokens: usage.output_tokens_details?.reasoning_tokens },
+  };
+}
+
 /** The Responses producer as a durable stream runs it: background and stored responses. */
-export const durableResponses = durableProducer<ResponsesInput>("responses", responsesProducer);
+export const durableResponses = durableProducer<ResponsesInput, UsageEnv>("responses", responsesProducer);

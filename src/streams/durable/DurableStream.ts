@@ -2,7 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { jsonl, sseFraming, type Framing } from "../framing";
 import { asHttpError, HttpError } from "../HttpError";
 import { stringifyLine } from "../jsonl";
-import { logStreamEnd, type Outcome } from "../logStreamEnd";
+import { endHooks, logStreamEnd, type Outcome } from "../logStreamEnd";
 import { runProducer, type StreamContext } from "../runProducer";
 import { utf8Length } from "../utf8Length";
 import { RecordLog, type End, type StreamRow } from "./RecordLog";
@@ -283,8 +283,10 @@ export abstract class DurableStream<E = unknown> extends DurableObject<E> {
     };
     let outcome: Outcome = "complete";
     let failure: HttpError | undefined;
+    // Run here, by the one producer, not per reader: what a hook counts is counted once however many read it.
+    const hooks = endHooks();
     try {
-      const summary = await runProducer((context) => producer(job.input as never, context, this.env), { signal, send });
+      const summary = await runProducer((context) => producer(job.input as never, context, this.env), { signal, send, atEnd: hooks.add });
       this.#end({ kind: "done", seq: log.seq + 1, value: summary ?? {} });
     } catch (thrown) {
       failure = asHttpError(signal.aborted ? signal.reason : thrown);
@@ -303,6 +305,7 @@ export abstract class DurableStream<E = unknown> extends DurableObject<E> {
         route: job.route,
         outcome,
         failure,
+        fields: hooks.run({ route: job.route, outcome, failure }),
         records: log.seq,
         bytes: log.bytes,
         startedAt,

@@ -29,7 +29,7 @@ export interface DurableOptions<I = unknown> {
   heartbeatMs: number;
   limits: DurableLimits;
   /** The producer (as the object lists it, `producersOf`), and its input, held in memory only. */
-  producer: NamedProducer<I>;
+  producer: NamedProducer<I, never>;
   input: I;
   /** What `snapshot()` gives back, written to storage: never a secret (see `DurableJob.keep`). */
   keep?: unknown;

@@ -1,13 +1,14 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
 import { readJSONL } from "../../../src/client/readJSONL";
 import { readSSE } from "../../../src/client/readSSE";
 import { answer } from "../../../src/model/offlineModel";
 import { callWorker, upstream } from "../../support/callWorker";
 
+let logged: MockInstance;
 beforeEach(() => {
-  vi.spyOn(console, "log").mockImplementation(() => {});
+  logged = vi.spyOn(console, "log").mockImplementation(() => {});
   vi.spyOn(console, "error").mockImplementation(() => {});
 });
 afterEach(() => vi.restoreAllMocks());
@@ -54,5 +55,24 @@ describe("a chat's durable stream and the model settings", () => {
     const broken = { OPENAI_BASE_URL: "not a url" };
     expect((await callWorker(`${location}?after=0`, {}, broken)).status).toBe(200);
     expect((await callWorker(location, { method: "DELETE" }, broken)).status).toBe(204);
+  });
+});
+
+describe("a durable chat answer's usage", () => {
+  /** The stream-end lines logged for the answer of `route` (records of that stream only). */
+  const ends = (route: string) =>
+    logged.mock.calls
+      .map(([line]) => String(line))
+      .filter((line) => line.includes('"stream ended"') && line.includes(`"route":"${route}"`))
+      .map((line) => JSON.parse(line) as { usage?: Record<string, unknown>; readers?: number });
+
+  it("is counted once, by the producer, however many readers replay the answer", async () => {
+    const started = await callWorker("/api/chat?resume=1&q=count+me+once", {}, upstream("ok"));
+    const location = started.headers.get("content-location")!;
+    const live = await readSSE<string>(started).all();
+    const replays = await Promise.all([1, 2, 3, 4].map(async () => readSSE<string>(await callWorker(`${location}?after=0`, {}, offline)).all()));
+    expect(replays).toEqual([live, live, live, live]);
+    const withUsage = ends("/api/chat").filter((end) => end.usage);
+    expect(withUsage).toEqual([expect.objectContaining({ usage: { prompt_tokens: 1, completion_tokens: 5, total_tokens: 6 }, tried: 1 })]);
   });
 });
