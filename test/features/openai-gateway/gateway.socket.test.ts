@@ -1,5 +1,5 @@
 import OpenAI from "openai";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { useFakeUpstream } from "../../e2e/fakeUpstream";
 import { useWranglerDev } from "../../e2e/wranglerDev";
 
@@ -22,5 +22,14 @@ describe("a gateway client that leaves, over real sockets", () => {
     for await (const _chunk of stream) if (++read === 3) stream.controller.abort();
     const leftAt = Date.now();
     expect(await closedAfter(leftAt, "/chat/completions")).toBeLessThan(1_000);
+    // The usage chunk never came, and the answer is still counted, once: estimated from what was sent and relayed.
+    const ended = await vi.waitFor(() => {
+      const lines = worker.output.split("\n").filter((line) => line.includes('"stream ended"'));
+      if (lines.length === 0) throw new Error("no log line yet");
+      return lines.map((line) => JSON.parse(line.slice(line.indexOf("{"))));
+    });
+    expect(ended).toEqual([expect.objectContaining({ outcome: "cancelled", usage: expect.objectContaining({ estimated: true }) })]);
+    expect(ended[0].usage.completion_tokens).toBeGreaterThanOrEqual(1);
+    expect(ended[0].usage.completion_tokens).toBeLessThan(200);
   });
 });
