@@ -4,7 +4,8 @@ import { settings } from "../settings";
 const ALLOW_HEADERS = "authorization, content-type, content-digest, last-event-id, range, if-range, if-none-match, accept, " +
   "tus-resumable, upload-length, upload-defer-length, upload-offset, upload-metadata, upload-checksum";
 const EXPOSE_HEADERS = "content-digest, repr-digest, content-range, retry-after, location, etag, stream-id, content-location, " +
-  "tus-resumable, tus-version, tus-extension, tus-max-size, tus-checksum-algorithm, upload-offset, upload-length, upload-expires, upload-metadata";
+  "tus-resumable, tus-version, tus-extension, tus-max-size, tus-checksum-algorithm, upload-offset, upload-length, upload-expires, upload-metadata, " +
+  "x-workflow-run-id, x-workflow-stream-tail-index";
 
 /** The request's Origin when CORS_ORIGINS allows it. */
 function allowed(request: Request, env: Env): string | undefined {

@@ -32,6 +32,12 @@ export interface Framing {
   error(error: ErrorRecord, seq: number): string | undefined;
   /** What is written when the stream has been idle, or undefined when the format has no such thing. */
   readonly ping: string | undefined;
+  /**
+   * A protocol whose records build parts (the AI SDK's text parts: start, deltas, end): the part a record belongs to,
+   * and whether it opens it. A reader that starts from the tail is moved back to where the part open there began, so
+   * it never gets a part's middle without its start.
+   */
+  partOf?(value: unknown): { id: string; opens: boolean } | undefined;
 }
 
 /**

@@ -116,7 +116,7 @@ describe("usage", () => {
     const usage = report.usage as Record<string, number>;
     expect(usage).toMatchObject({ completion_tokens: Math.ceil(text.length / 4), estimated: true });
     expect(usage.prompt_tokens).toBeGreaterThan(0);
-    expect(usage.total_tokens).toBe(usage.prompt_tokens + usage.completion_tokens);
+    expect(usage.total_tokens).toBe(usage.prompt_tokens! + usage.completion_tokens!);
   });
 
   it("is written to the USAGE binding as one data point: route, model, upstream, outcome, then the counts", async () => {

@@ -8,7 +8,8 @@ import { admitChat, chatBodyLimit } from "../../model/admitChat";
 import { chatParams } from "../../model/chatParams";
 import { settings } from "../../settings";
 import { durable } from "../../durable/streams";
-import { durableResponse, readRunning } from "../../streams/durable/durableResponse";
+import { durableResponse, readAt, readRunning } from "../../streams/durable/durableResponse";
+import type { ReadAt } from "../../streams/durable/DurableStream";
 import { HttpError } from "../../streams/HttpError";
 
 // A chat's answers run as the durable stream under this id: one at a time, each replacing the last.
@@ -31,14 +32,44 @@ export async function postChat(request: IRequest, env: Env): Promise<Response> {
   const { streams, limits } = durable(env);
   const { heartbeatMs } = settings(env);
   const options = { route: request.route, format: uiMessageFraming, heartbeatMs, limits, producer: durableUIChat, input, location: () => location(chatId) };
-  return durableResponse(request, streams, { ...options, streamId: streamIdOf(chatId) });
+  const response = await durableResponse(request, streams, { ...options, streamId: streamIdOf(chatId) });
+  // Where WorkflowChatTransport reconnects: `${api}/<run id>/stream`, and a chat's answer is read by its chat id.
+  response.headers.set("x-workflow-run-id", chatId);
+  return response;
 }
 
-/** GET /api/ai/chat/:chatId/stream: the running answer from its start, then live; 204 with none running. */
+/**
+ * GET /api/ai/chat/:chatId/stream: the running answer from its start, then live; 204 with none running. With
+ * `?startIndex=N` (the Workflow SDK's `WorkflowChatTransport`), the answer from chunk N, running or finished (it is
+ * kept DURABLE_KEEP_SECONDS), or from |N| chunks before the end for a negative N, moved back to the start of the part
+ * open there; `x-workflow-stream-tail-index` says where that is (see docs/ai-chat.md).
+ */
 export async function resumeChat(request: IRequest, env: Env): Promise<Response> {
   await requireToken(request, env);
   const chatId = checkChatId(request.params.chatId);
-  return readRunning(durable(env).streams, streamIdOf(chatId), uiMessageFraming, location(chatId));
+  const { streams } = durable(env);
+  const startIndex = new URL(request.url).searchParams.get("startIndex");
+  if (startIndex === null) return readRunning(streams, streamIdOf(chatId), uiMessageFraming, location(chatId));
+  if (!/^-?\d{1,9}$/.test(startIndex)) throw new HttpError(400, "bad_request", "startIndex must be an integer");
+  const n = Number(startIndex);
+  // Chunk i is the stream's record i + 1 (the end's `finish` chunk included): starting at chunk N reads after record N.
+  const position = n < 0 ? { tail: -n } : { after: n };
+  try {
+    return await readAt(streams, streamIdOf(chatId), position, uiMessageFraming, location(chatId), { headers: (at) => tailIndex(at, n) });
+  } catch (error) {
+    if (error instanceof HttpError && error.status === 404) return new Response(null, { status: 204 });
+    throw error;
+  }
+}
+
+/**
+ * `x-workflow-stream-tail-index`: the index of the last chunk so far. WorkflowChatTransport counts its position for a
+ * negative N as tail + 1 + N; when the start was moved back to a part's start, the header is lowered by as many chunks,
+ * so that position is the first chunk sent and a retry resumes where the client is, not past it.
+ */
+function tailIndex({ after, last }: ReadAt, n: number): Record<string, string> {
+  const tail = last - 1;
+  return { "x-workflow-stream-tail-index": String(n < 0 ? Math.min(tail, after - 1 - n) : tail) };
 }
 
 /** DELETE /api/ai/chat/:chatId/stream: stops the running answer. */

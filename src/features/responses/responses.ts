@@ -95,7 +95,7 @@ export const retrieveResponse = onStored(async ({ request, id, streamId, stored 
     const raw = url.searchParams.get("starting_after");
     if (raw !== null && !/^\d{1,9}$/.test(raw)) throw new HttpError(400, "bad_request", "starting_after must be an integer");
     // Event N is record N + 1: sequence numbers start at 0, a stream's records at 1.
-    return readAt(stored.streams, streamId, raw === null ? 0 : Number(raw) + 1, responsesFraming, location(id));
+    return readAt(stored.streams, streamId, { after: raw === null ? 0 : Number(raw) + 1 }, responsesFraming, location(id));
   }
   return Response.json(await currentResponse(stored, id));
 });

@@ -90,6 +90,11 @@ export interface StreamSnapshot {
 /** What a reader asks for: the records after `after`, in the framing named (else the stream's own). */
 export interface ReadRequest {
   after: number;
+  /**
+   * Instead of `after`: the last `tail` positions recorded so far (the end record's included), moved back to the start
+   * of the part open there when the framing has parts (`Framing.partOf`).
+   */
+  tail?: number;
   format?: string;
   /** Only a stream still running: a finished one answers `not_running`. */
   live?: boolean;
@@ -101,8 +106,14 @@ export interface ReadRequest {
  * end; `not_running`: `live` asked only for a stream still running; `busy`: the stream has as many readers as it may.
  */
 export type ReadResult =
-  | { ok: true; body: ReadableStream<Uint8Array>; headers: Record<string, string> }
+  | { ok: true; body: ReadableStream<Uint8Array>; headers: Record<string, string>; at: ReadAt }
   | { ok: false; reason: "not_found" | "no_framing" | "past_end" | "has_end" | "not_running" | "busy" };
+
+/** Where a read started (`after`: the reader gets the records after it) and the position of the last record then. */
+export interface ReadAt {
+  after: number;
+  last: number;
+}
 
 /** How a start went: running, or an error before the first record, which the Worker answers as a status. */
 export type StartResult =
@@ -186,7 +197,7 @@ export abstract class DurableStream<E = unknown> extends DurableObject<E> {
    * A reader: the records after `after`, then the live ones, then the end, in the framing named (else the stream's
    * own); or why there is none (ReadResult).
    */
-  async read({ after, format, live: liveOnly = false }: ReadRequest): Promise<ReadResult> {
+  async read({ after: asked, tail, format, live: liveOnly = false }: ReadRequest): Promise<ReadResult> {
     const stream = this.#row();
     if (!stream) return { ok: false, reason: "not_found" };
     const framing = this.framings(stream.stream_id).find((f) => f.name === (format || stream.format));
@@ -194,10 +205,11 @@ export abstract class DurableStream<E = unknown> extends DurableObject<E> {
     const end = this.#log.endOf();
     const live = this.#abort !== undefined;
     if (!live && liveOnly) return { ok: false, reason: "not_running" };
+    const lastSent = end ? end.seq : this.#log.seq;
+    const after = tail === undefined ? asked : this.#partStart(framing, Math.max(0, lastSent - tail));
     if (end && after === end.seq) return { ok: false, reason: "has_end" };
     // Past what was sent: a confused or probing reader, unless it saw records a restart lost before they were
     // written; then it is told how the stream ended.
-    const lastSent = end ? end.seq : this.#log.seq;
     if (after > lastSent && !(end?.kind === "error")) return { ok: false, reason: "past_end" };
     // Each reader holds its replay in memory until its client takes it: their number is what bounds the object's memory.
     if (this.#readers.open >= (stream.max_readers ?? DEFAULT_MAX_READERS)) return { ok: false, reason: "busy" };
@@ -212,7 +224,26 @@ export abstract class DurableStream<E = unknown> extends DurableObject<E> {
       this.#readers.join(reader);
       if (this.#detached !== undefined) clearTimeout(this.#detached);
     }
-    return { ok: true, body, headers: { ...framing.headers, "content-type": framing.contentType } };
+    return { ok: true, body, headers: { ...framing.headers, "content-type": framing.contentType }, at: { after, last: lastSent } };
+  }
+
+  /**
+   * `after`, or, when the record after it is inside a part that opened earlier, the position before that part's
+   * opening record. Reads the records up to it: a tail read is a reload's one request, not a hot path.
+   */
+  #partStart(framing: Framing, after: number): number {
+    if (!framing.partOf || after === 0) return after;
+    const opened = new Map<string, number>();
+    for (const [seq, json] of this.#log.after(0)) {
+      const part = framing.partOf(JSON.parse(json) as unknown);
+      if (seq <= after) {
+        if (part?.opens) opened.set(part.id, seq);
+        continue;
+      }
+      const start = part && !part.opens ? opened.get(part.id) : undefined;
+      return start === undefined ? after : start - 1;
+    }
+    return after;
   }
 
   /** What the stream is now (running or how it ended, what it kept, its first record); undefined when there is none. */

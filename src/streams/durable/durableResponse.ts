@@ -1,7 +1,7 @@
 import { sse, type Framing } from "../framing";
 import { HttpError } from "../HttpError";
 import { negotiate, pickFraming, type Negotiated } from "../negotiate";
-import type { DurableJob, DurableLimits, NamedProducer, ReadRequest, ReadResult, StartResult, StreamSnapshot } from "./DurableStream";
+import type { DurableJob, DurableLimits, NamedProducer, ReadAt, ReadRequest, ReadResult, StartResult, StreamSnapshot } from "./DurableStream";
 import { newStreamId, parseEventId, streamNotFound } from "./streamId";
 
 /** The Durable Object namespace whose objects run durable streams (a subclass of DurableStream): what is used of it. */
@@ -52,7 +52,7 @@ export interface DurableOptions<I = unknown> {
 export async function durableResponse<I>(request: Request, streams: DurableStreams, options: DurableOptions<I>): Promise<Response> {
   const negotiated = negotiate(request.headers.get("accept"), options.format);
   const streamId = await startDurable(streams, options);
-  return relay(streams, streamId, 0, negotiated, options.location(streamId));
+  return relay(streams, streamId, { after: 0 }, negotiated, options.location(streamId));
 }
 
 /**
@@ -87,10 +87,10 @@ export async function startDurable<I>(streams: DurableStreams, options: Omit<Dur
 export async function readDurable(request: Request, streams: DurableStreams, streamId: string): Promise<Response> {
   const location = new URL(request.url).pathname;
   const lastEventId = request.headers.get("last-event-id");
-  if (lastEventId === null) return relay(streams, streamId, afterParam(request), pickFraming(request.headers.get("accept")), location);
+  if (lastEventId === null) return relay(streams, streamId, { after: afterParam(request) }, pickFraming(request.headers.get("accept")), location);
   const resumeAt = parseEventId(lastEventId);
   if (resumeAt?.streamId !== streamId) throw new HttpError(400, "bad_request", "Last-Event-ID is not an event of this stream");
-  return relay(streams, streamId, resumeAt.seq, { framing: sse, contentType: sse.contentType }, location);
+  return relay(streams, streamId, { after: resumeAt.seq }, { framing: sse, contentType: sse.contentType }, location);
 }
 
 /**
@@ -100,7 +100,7 @@ export async function readDurable(request: Request, streams: DurableStreams, str
 export async function resumeByLastEventId(request: Request, streams: DurableStreams, location: (streamId: string) => string): Promise<Response> {
   const resumeAt = parseEventId(request.headers.get("last-event-id") ?? "");
   if (!resumeAt) return new Response(null, { status: 204 });
-  return relay(streams, resumeAt.streamId, resumeAt.seq, { framing: sse, contentType: sse.contentType }, location(resumeAt.streamId));
+  return relay(streams, resumeAt.streamId, { after: resumeAt.seq }, { framing: sse, contentType: sse.contentType }, location(resumeAt.streamId));
 }
 
 /**
@@ -109,16 +109,29 @@ export async function resumeByLastEventId(request: Request, streams: DurableStre
  */
 export async function readRunning(streams: DurableStreams, streamId: string, framing: Framing, location: string): Promise<Response> {
   try {
-    return await readAt(streams, streamId, 0, framing, location, true);
+    return await readAt(streams, streamId, { after: 0 }, framing, location, { runningOnly: true });
   } catch (error) {
     if (error instanceof HttpError && error.status === 404) return new Response(null, { status: 204 });
     throw error;
   }
 }
 
-/** A durable stream from after record `after`, then live, in `framing` (a protocol's own position, such as a Responses API `starting_after`). */
-export function readAt(streams: DurableStreams, streamId: string, after: number, framing: Framing, location: string, runningOnly = false): Promise<Response> {
-  return relay(streams, streamId, after, { framing, contentType: framing.contentType }, location, runningOnly);
+/** Where a protocol's reader starts: after a record (a Responses API `starting_after`), or a number of records from the tail. */
+export type ReadPosition = { after: number } | { tail: number };
+
+/**
+ * A durable stream from a position, then live, in `framing`. `headers` adds a protocol's own headers given where the
+ * read started and the last record's position at the time (the AI SDK's `x-workflow-stream-tail-index`).
+ */
+export function readAt(
+  streams: DurableStreams,
+  streamId: string,
+  position: ReadPosition,
+  framing: Framing,
+  location: string,
+  { runningOnly = false, headers }: { runningOnly?: boolean; headers?: (at: ReadAt) => Record<string, string> } = {},
+): Promise<Response> {
+  return relay(streams, streamId, position, { framing, contentType: framing.contentType }, location, runningOnly, headers);
 }
 
 /** Stops a durable stream's producer, tells its readers (error record, code `cancelled`) and deletes its record. */
@@ -136,12 +149,14 @@ function afterParam(request: Request): number {
 async function relay(
   streams: DurableStreams,
   streamId: string,
-  after: number,
+  position: ReadPosition,
   picked: Negotiated | undefined,
   location: string,
   runningOnly = false,
+  extra?: (at: ReadAt) => Record<string, string>,
 ): Promise<Response> {
-  const read = await streams.getByName(streamId).read({ after, format: picked?.framing.name, live: runningOnly });
+  const at = "tail" in position ? { after: 0, tail: position.tail } : position;
+  const read = await streams.getByName(streamId).read({ ...at, format: picked?.framing.name, live: runningOnly });
   if (!read.ok) {
     switch (read.reason) {
       case "not_found":
@@ -165,5 +180,6 @@ async function relay(
   headers.set("cache-control", "no-cache, no-transform");
   // As for every stream here: wrangler dev would otherwise gzip it and deliver it at the end.
   headers.set("content-encoding", "identity");
+  for (const [name, value] of Object.entries(extra?.(read.at) ?? {})) headers.set(name, value);
   return new Response(read.body, { headers });
 }

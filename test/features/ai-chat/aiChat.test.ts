@@ -1,4 +1,4 @@
-import { DefaultChatTransport, readUIMessageStream, type UIMessage, type UIMessageChunk } from "ai";
+import { DefaultChatTransport, parseJsonEventStream, readUIMessageStream, uiMessageChunkSchema, type UIMessage, type UIMessageChunk } from "ai";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { answer } from "../../../src/model/offlineModel";
 import { callWorker, postJSON, upstream, upstreamRequests } from "../../support/callWorker";
@@ -166,5 +166,76 @@ describe("resuming and stopping a chat's answer", () => {
     for await (const chunk of first) chunks.push(chunk);
     expect(chunks.at(-1)).toMatchObject({ type: "abort" });
     expect(second.parts.filter((p) => p.type === "text").map((p) => p.text).join("")).toBe(answer("second").join(""));
+  });
+});
+
+describe("resuming a chat's answer from a chunk index (?startIndex=, as WorkflowChatTransport asks)", () => {
+  /** GET the chat's stream from `startIndex`: the chunks as the `ai` package parses them, and the tail index header. */
+  async function readFrom(chatId: string, startIndex: number | string) {
+    const response = await callWorker(`/api/ai/chat/${chatId}/stream?startIndex=${startIndex}`, {}, offline);
+    const chunks: UIMessageChunk[] = [];
+    if (response.body) {
+      for await (const parsed of parseJsonEventStream({ stream: response.body, schema: uiMessageChunkSchema })) {
+        if (!parsed.success) throw parsed.error;
+        chunks.push(parsed.value as UIMessageChunk);
+      }
+    }
+    return { status: response.status, chunks, tail: Number(response.headers.get("x-workflow-stream-tail-index")) };
+  }
+
+  /** A finished answer of many text deltas, and every chunk it sent, `finish` included. */
+  async function finishedAnswer(q: string) {
+    const chatId = newChatId();
+    const response = await callWorker("/api/ai/chat", postJSON({ id: chatId, messages: [user(q)] }), offline);
+    expect(response.headers.get("x-workflow-run-id")).toBe(chatId);
+    const { chunks } = await readFrom(chatId, 0);
+    await response.body?.cancel();
+    return { chatId, chunks };
+  }
+
+  it("starts at chunk N: exactly the chunks from N on, and the index of the last chunk in x-workflow-stream-tail-index", async () => {
+    const { chatId, chunks } = await finishedAnswer("from the middle");
+    expect(chunks.at(-1)).toMatchObject({ type: "finish" });
+    const { chunks: rest, tail } = await readFrom(chatId, 5);
+    expect(rest).toEqual(chunks.slice(5));
+    expect(tail).toBe(chunks.length - 1);
+  });
+
+  it("joins a running answer at the index the client reached: what it had and what it gets assemble into the whole answer", async () => {
+    const chatId = newChatId();
+    const messages = [user("drop and rejoin")];
+    const first = await transport({ OPENAI_API_KEY: "", OFFLINE_TOKEN_MS: "15" }).sendMessages({ chatId, messages, trigger: "submit-message", messageId: undefined, abortSignal: undefined });
+    const reader = first.getReader();
+    const had: UIMessageChunk[] = [];
+    for (let i = 0; i < 6; i++) had.push((await reader.read()).value!);
+    await reader.cancel();
+    const { chunks: rest } = await readFrom(chatId, had.length);
+    const stream = new ReadableStream<UIMessageChunk>({ start: (c) => (had.concat(rest).forEach((chunk) => c.enqueue(chunk)), c.close()) });
+    const message = await lastMessage(stream);
+    expect(message.parts.filter((p) => p.type === "text").map((p) => p.text)).toEqual([answer("drop and rejoin").join("")]);
+  });
+
+  it("starts |N| chunks from the end for a negative N, moved back to the start of the text part open there", async () => {
+    const { chatId, chunks } = await finishedAnswer("only the tail");
+    // The last four: a text delta, text-end, finish-step, finish. The delta's part began at text-start.
+    const { chunks: tailChunks, tail } = await readFrom(chatId, -4);
+    const textStart = chunks.findIndex((c) => c.type === "text-start");
+    expect(tailChunks).toEqual(chunks.slice(textStart));
+    // WorkflowChatTransport counts its position as tail + 1 + N: lowered by the move back, that is the first chunk sent.
+    expect(tail + 1 - 4).toBe(textStart);
+    const message = await lastMessage(new ReadableStream({ start: (c) => (tailChunks.forEach((chunk) => c.enqueue(chunk)), c.close()) }));
+    expect(message.parts.filter((p) => p.type === "text").map((p) => p.text)).toEqual([answer("only the tail").join("")]);
+  });
+
+  it("does not move a negative start that falls between parts, and reports the true tail", async () => {
+    const { chatId, chunks } = await finishedAnswer("between parts");
+    const { chunks: tailChunks, tail } = await readFrom(chatId, -2);
+    expect(tailChunks.map((c) => c.type)).toEqual(["finish-step", "finish"]);
+    expect(tail).toBe(chunks.length - 1);
+  });
+
+  it("refuses a startIndex that is not an integer with 400, and answers 204 for a chat with no answer", async () => {
+    expect((await readFrom(newChatId(), "soon")).status).toBe(400);
+    expect((await readFrom(newChatId(), 0)).status).toBe(204);
   });
 });
