@@ -26,11 +26,13 @@ export interface MiniflareOptions {
   inspect?: boolean;
   /** Leaves the rate limiters unbound: Miniflare emulates one with a Durable Object and SQLite, costs production has not. */
   withoutRateLimit?: boolean;
+  /** Drops the Worker's log lines (a line per stream) rather than printing them. */
+  quiet?: boolean;
 }
 
 /** Bundles the Worker of `configPath` and runs it in Miniflare with `vars` added to its own. */
 export async function startMiniflare(name: string, configPath: string, vars: Record<string, string>, options: MiniflareOptions = {}): Promise<MiniflareWorker> {
-  const { inspect = false, withoutRateLimit = false } = options;
+  const { inspect = false, withoutRateLimit = false, quiet = false } = options;
   const { workerOptions, main } = unstable_getMiniflareWorkerOptions(configPath);
   const dir = mkdtempSync(join(tmpdir(), "edge-streams-mf-"));
   const scriptPath = join(dir, "worker.js");
@@ -61,6 +63,7 @@ export async function startMiniflare(name: string, configPath: string, vars: Rec
       port: 0,
       unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
       defaultPersistRoot: join(dir, "state"),
+      ...(quiet ? { handleStructuredLogs: () => {} } : {}),
       ...(inspect ? { inspectorPort: 0, inspectorHost: "127.0.0.1", unsafeInspectorProxy: true } : {}),
     } as never),
   );

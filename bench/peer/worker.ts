@@ -1,6 +1,9 @@
 import OpenAI from "openai";
 import { relayChatRecords } from "../../src/model/chatProducer";
 import { ModelAnswer } from "../../src/model/ModelAnswer";
+import { chatRecords } from "../../src/model/chatRecords";
+import { streamChat } from "../../src/model/streamChat";
+import { ToolCalls } from "../../src/model/ToolCalls";
 import { sse } from "../../src/streams/framing";
 import { streamResponse } from "../../src/streams/streamResponse";
 
@@ -82,8 +85,19 @@ export default {
       const upstream = memoryUpstream(tokens, tool);
       const memory = { name: "memory", fetch: (path: string, init: { method: string; body?: unknown; signal?: AbortSignal }) =>
         upstream(`http://memory/v1${path}`, { method: init.method, body: JSON.stringify(init.body), signal: init.signal }) };
+      const limits = (signal: AbortSignal) => ({ signal, firstTokenMs: 30_000, idleMs: 30_000 });
+      // The same relay without the model answer around it (no fallback, no usage counting): what that layer costs.
+      if (url.pathname === "/memory/plain") {
+        return streamResponse(request, { route: "/memory/plain", format: sse, heartbeatMs: 15_000 }, async ({ signal, send }) => {
+          const calls = new ToolCalls();
+          const records = chatRecords(send, calls);
+          const summary = await streamChat(memory, params, limits(signal), (delta) => records.delta(delta), calls);
+          records.end();
+          return summary;
+        });
+      }
       return streamResponse(request, { route: "/memory/ours", format: sse, heartbeatMs: 15_000 }, (context) =>
-        relayChatRecords(new ModelAnswer([{ client: memory }], context, {}), params, { signal: context.signal, firstTokenMs: 30_000, idleMs: 30_000 }, context.send),
+        relayChatRecords(new ModelAnswer([{ client: memory }], context, {}), params, limits(context.signal), context.send),
       );
     }
     // The floors under any relay: the upstream's own SSE passed through natively (no JavaScript per token), and

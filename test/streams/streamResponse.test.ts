@@ -259,4 +259,38 @@ describe("streamResponse", () => {
     expect(line!.ttfbMs).toEqual(expect.any(Number));
     expect(line!.durationMs).toEqual(expect.any(Number));
   });
+
+  it("runs a producer's end hook once when its client leaves, and adds what it returns to the log line", async () => {
+    const ends: unknown[] = [];
+    const response = await streamResponse(request(), options, async ({ send, atEnd, signal }) => {
+      let sent = 0;
+      atEnd((end) => {
+        ends.push(end);
+        return { sent };
+      });
+      for (;;) {
+        send(++sent);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        if (signal.aborted) return;
+      }
+    });
+    const reader = response.body!.getReader();
+    await readUntil(reader, "id: 3\n");
+    await reader.cancel();
+    await vi.waitFor(() => expect(logLines()).toHaveLength(1));
+    expect(ends).toEqual([{ route: "/test", outcome: "cancelled", failure: undefined }]);
+    expect(logLines()[0]!.sent).toBeGreaterThanOrEqual(3);
+  });
+
+  it("still logs the stream when an end hook throws, with the other hooks' fields", async () => {
+    const response = await streamResponse(request(), options, async ({ send, atEnd }) => {
+      atEnd(() => {
+        throw new Error("broken hook");
+      });
+      atEnd(() => ({ kept: true }));
+      send("a");
+    });
+    await response.text();
+    await vi.waitFor(() => expect(logLines()).toMatchObject([{ outcome: "complete", kept: true }]));
+  });
 });
