@@ -42,15 +42,15 @@ export default defineConfig({
       },
       // The demo page in Chromium, Chrome or Edge, driven by playwright-core, against `wrangler dev` on 127.0.0.1.
       ...(browserTests
-        ? [{ test: { name: "browser", include: ["test/**/*.browser.test.ts"], environment: "node", testTimeout: 30_000, hookTimeout: 60_000 } }]
+        ? [{ test: { name: "browser", include: ["test/**/*.browser.test.ts"], environment: "node", isolate: false, testTimeout: 30_000, hookTimeout: 60_000 } }]
         : []),
       {
         // The toolkit's own shape, read from the files: what it imports, and that it builds alone.
-        test: { name: "toolkit", include: ["test/toolkit/**/*.test.ts"], environment: "node", testTimeout: 60_000 },
+        test: { name: "toolkit", include: ["test/toolkit/**/*.test.ts"], environment: "node", isolate: false, testTimeout: 60_000 },
       },
       {
         // Real sockets: the Worker served on 127.0.0.1 by wrangler's test harness, driven from Node.
-        test: { name: "e2e", include: ["test/**/*.socket.test.ts"], environment: "node", testTimeout: 30_000, hookTimeout: 60_000 },
+        test: { name: "e2e", include: ["test/**/*.socket.test.ts"], environment: "node", isolate: false, testTimeout: 30_000, hookTimeout: 60_000 },
       },
     ],
   },
