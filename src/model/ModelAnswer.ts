@@ -45,7 +45,7 @@ export class ModelAnswer {
   tried = 0;
   readonly #upstreams: ModelUpstream[];
   /** What was asked of the upstream: an estimate counts its size as the prompt. */
-  #sent: object = {};
+  #sent: { model: string } = { model: "" };
   #deltas = 0;
   #relayedChars = 0;
   /** An upstream took the request (2xx): its prompt is counted in an estimate. */
@@ -76,9 +76,10 @@ export class ModelAnswer {
       this.upstream = client.name;
       this.model = model;
       this.tried = i + 1;
-      this.#sent = model === params.model ? params : { ...params, model };
+      const asked = model === params.model ? params : { ...params, model };
+      this.#sent = asked;
       try {
-        const summary = await streamChat(this.#accepting(client), this.#sent as ChatParams, limits, counted, calls);
+        const summary = await streamChat(this.#accepting(client), asked, limits, counted, calls);
         this.#usage = summary.usage;
         return summary;
       } catch (error) {
@@ -92,7 +93,8 @@ export class ModelAnswer {
    * For a relay of another wire (native Responses), sending `body`: the primary only, as fallbacks speak chat
    * completions. It returns the client to call; the relay reports what it relays (`relayed`) and its usage (`settle`).
    */
-  primary(client: ModelClient, body: { model: string }): ModelClient {
+  primary(body: { model: string }): ModelClient {
+    const { client } = this.#upstreams[0]!;
     this.upstream = client.name;
     this.model = body.model;
     this.tried = 1;

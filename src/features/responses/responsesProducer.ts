@@ -1,7 +1,7 @@
 import type OpenAI from "openai";
 import { relayChatRecords } from "../../model/chatProducer";
 import type { ChatParams } from "../../model/chatParams";
-import { modelClient, modelUpstreams } from "../../model/modelClient";
+import { modelUpstreams } from "../../model/modelClient";
 import { ModelAnswer, type UsageEnv } from "../../model/ModelAnswer";
 import { parseEvent, relaySSE } from "../../model/relaySSE";
 import { chatLimits } from "../../model/streamChat";
@@ -38,7 +38,7 @@ export async function responsesProducer(input: ResponsesInput, context: StreamCo
   }
   const body = { ...input.body, model: String(input.body.model), stream: true };
   const answer = new ModelAnswer(modelUpstreams(input.config), context, env);
-  const client = answer.primary(modelClient(input.config), body);
+  const client = answer.primary(body);
   let sequence = 0;
   let last: Response | undefined;
   const open = (upstream: AbortSignal) => client.fetch("/responses", { method: "POST", body, signal: upstream });
