@@ -2,6 +2,7 @@
 import { streamObject } from "./app/streamObject";
 import { worker } from "./app/worker";
 import aiChat from "./features/ai-chat";
+import anthropic from "./features/anthropic";
 import chat from "./features/chat";
 import demoStreams from "./features/demo-streams";
 import openaiGateway from "./features/openai-gateway";
@@ -18,6 +19,7 @@ export const features = [
   openaiGateway,
   responses,
   aiChat,
+  anthropic,
   proxy,
   uploads,
   tus,

@@ -12,6 +12,8 @@ export interface TokenOptions {
    * ALLOW_ANONYMOUS=true opens it on purpose: a deployment of the committed files fails closed.
    */
   guarded?: boolean;
+  /** Also take the token from `x-api-key`, where Anthropic's clients send their key. */
+  apiKeyHeader?: boolean;
 }
 
 /**
@@ -19,14 +21,15 @@ export interface TokenOptions {
  * route unless ALLOW_ANONYMOUS is true. Reads no body. A wrong or missing token is counted against the rate limit
  * before the 401, so guessing the token is rate limited on routes that are not otherwise.
  */
-export async function requireToken(request: Request, env: Env, { counted = false, guarded = false }: TokenOptions = {}): Promise<void> {
+export async function requireToken(request: Request, env: Env, { counted = false, guarded = false, apiKeyHeader = false }: TokenOptions = {}): Promise<void> {
   const config = settings(env);
   const token = config.apiToken;
   if (token === undefined) {
     if (guarded && !config.allowAnonymous) throw closed();
     return;
   }
-  const given = /^Bearer\s+(.+)$/i.exec(request.headers.get("authorization") ?? "")?.[1] ?? "";
+  const bearer = /^Bearer\s+(.+)$/i.exec(request.headers.get("authorization") ?? "")?.[1];
+  const given = bearer ?? (apiKeyHeader ? request.headers.get("x-api-key") : null) ?? "";
   // Digests first: timingSafeEqual needs equal lengths, and comparing digests hides the token's length too.
   const [a, b] = await Promise.all([given, token].map((s) => crypto.subtle.digest("SHA-256", encoder.encode(s))));
   if (!crypto.subtle.timingSafeEqual(a!, b!)) {

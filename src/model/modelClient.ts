@@ -43,12 +43,24 @@ function client(baseURL: string, apiKey: string | undefined, offlineTokenMs?: nu
   const key = JSON.stringify([baseURL, apiKey, offlineTokenMs]);
   const found = cached.get(key);
   if (found) return found;
-  const send = offlineTokenMs === undefined ? (input: string, init: RequestInit) => fetch(input, init) : offlineModel(offlineTokenMs);
-  const base = baseURL.replace(/\/+$/, "");
   const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json, text/event-stream" };
   if (apiKey) headers.authorization = `Bearer ${apiKey}`;
-  const made: ModelClient = {
-    name: offlineTokenMs === undefined ? new URL(base).host : "offline",
+  const made = offlineTokenMs === undefined ? upstreamClient(baseURL, headers) : upstreamClient(baseURL, headers, offlineModel(offlineTokenMs), "offline");
+  // Settings change rarely within an isolate; tests make many. A handful is all a configuration needs.
+  if (cached.size >= 32) cached.clear();
+  cached.set(key, made);
+  return made;
+}
+
+/**
+ * A client of any upstream (an OpenAI-compatible one here, an Anthropic one in its feature): `headers` on every
+ * request, the key among them; a failure to connect is `upstream_unreachable` and a status that is not 2xx the
+ * HttpError it maps to (`statusError`), its body, which can quote the key, never read. Named by its host.
+ */
+export function upstreamClient(baseURL: string, headers: Record<string, string>, send: typeof fetch = fetch, name?: string): ModelClient {
+  const base = baseURL.replace(/\/+$/, "");
+  return {
+    name: name ?? new URL(base).host,
     async fetch(path, { method, body, signal }) {
       let response: Response;
       try {
@@ -64,8 +76,4 @@ function client(baseURL: string, apiKey: string | undefined, offlineTokenMs?: nu
       return response;
     },
   };
-  // Settings change rarely within an isolate; tests make many. A handful is all a configuration needs.
-  if (cached.size >= 32) cached.clear();
-  cached.set(key, made);
-  return made;
 }

@@ -9,6 +9,8 @@ export interface SeenRequest {
   /** The `@<tag>` the base URL began with, if any: whose test asked. */
   tag: string | undefined;
   authorization: string | undefined;
+  /** An Anthropic client's headers: its key, API version and betas. */
+  anthropic: { apiKey?: string; version?: string; beta?: string };
   body: unknown;
   tokensSent: number;
   /** Epoch ms when the client closed the connection before the answer was complete; null while it has not. */
@@ -34,7 +36,7 @@ export interface FakeOpenAI {
  * three-byte characters: `漢字漢字<n> `); and the shapes of `script`: tools, parallel, cuttool, noindex, emptytools,
  * numcontent, comments, reasoning, reasoningcontent, refusal, logprobs, finish_<reason>; agent (a tool call, then text
  * once the request carries the tool's result). `POST …/responses` answers in the Responses API's events
- * (`responsesScript`).
+ * (`responsesScript`), `POST …/messages` in Anthropic's (`messagesScript`: ok, tools, thinking, midstream, nodone).
  * `GET /_requests` returns what it saw; `GET /_requests?tag=<tag>` what it saw under base URLs with that tag.
  */
 export async function startFakeOpenAI(): Promise<FakeOpenAI> {
@@ -79,6 +81,7 @@ async function answer(req: IncomingMessage, res: ServerResponse, requests: SeenR
     path: req.url ?? "",
     tag,
     authorization: req.headers.authorization,
+    anthropic: { apiKey: req.headers["x-api-key"] as string | undefined, version: req.headers["anthropic-version"] as string | undefined, beta: req.headers["anthropic-beta"] as string | undefined },
     body,
     tokensSent: 0,
     abortedAt: null,
@@ -93,7 +96,7 @@ async function answer(req: IncomingMessage, res: ServerResponse, requests: SeenR
     res.writeHead(200, { "content-type": "application/json" });
     return res.end(JSON.stringify({ id: rest.slice("responses/".length), object: "response", status: "completed", usage: { input_tokens: Number(count), output_tokens: Number(count), total_tokens: 2 * Number(count) } }));
   }
-  if (rest !== "chat/completions" && rest !== "responses") return error(res, 404, "not found");
+  if (rest !== "chat/completions" && rest !== "responses" && rest !== "messages") return error(res, 404, "not found");
   if (mode === "stall") return; // headers never come
   const status = Number(mode);
   if (status === 429) res.setHeader("retry-after", "7");
@@ -122,6 +125,8 @@ async function answer(req: IncomingMessage, res: ServerResponse, requests: SeenR
   // The benchmark's tool-call stream: stamps as argument fragments when the request carries tools.
   const frames = rest === "responses"
     ? responsesScript(agentMode, tokens, body.model ?? "fake")
+    : rest === "messages"
+    ? messagesScript(mode, tokens, body.model ?? "fake")
     : script(mode === "stamp" && body.tools ? "stamptools" : agentMode, tokens, chunk);
   for (let n = 0; n < frames.length; n++) {
     // The role and first token at once, then one frame per pace; the end right after the last.
@@ -235,6 +240,47 @@ function responsesScript(mode: string, tokens: number, model: string): Frame[] {
         event({ type: "response.completed", response: response("completed", [done()]) }),
       ].map((frame) => frame()).join(""),
   ];
+}
+
+/**
+ * Anthropic's Messages stream (`POST …/v1/messages`, an Anthropic upstream): text (ok), a tool call whose input
+ * arrives as JSON fragments (tools), a signed thinking block then text (thinking), an `overloaded_error` event after
+ * two tokens (midstream), or a stream that ends before `message_stop` (nodone).
+ */
+function messagesScript(mode: string, tokens: number, model: string): Frame[] {
+  const event = (value: Record<string, unknown>) => `event: ${value.type}\ndata: ${JSON.stringify(value)}\n\n`;
+  const range = Array.from({ length: tokens }, (_, i) => i + 1);
+  const start = event({ type: "message_start", message: { id: "msg_fake", type: "message", role: "assistant", model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 7, output_tokens: 1 } } });
+  const end = (stop: string) => event({ type: "message_delta", delta: { stop_reason: stop, stop_sequence: null }, usage: { output_tokens: tokens } }) + event({ type: "message_stop" });
+  const delta = (index: number, value: object) => event({ type: "content_block_delta", index, delta: value });
+  const textBlock = (index: number) => [
+    event({ type: "content_block_start", index, content_block: { type: "text", text: "" } }) + event({ type: "ping" }),
+    ...range.map((n) => delta(index, { type: "text_delta", text: `t${n} ` })),
+    event({ type: "content_block_stop", index }),
+  ];
+  if (mode === "tools") {
+    const pieces = fakeToolArguments(tokens, 0);
+    return [
+      start,
+      event({ type: "content_block_start", index: 0, content_block: { type: "tool_use", id: "toolu_fake", name: "get_weather", input: {} } }),
+      ...pieces.map((piece) => delta(0, { type: "input_json_delta", partial_json: piece })),
+      event({ type: "content_block_stop", index: 0 }) + end("tool_use"),
+    ];
+  }
+  if (mode === "thinking") {
+    return [
+      start,
+      event({ type: "content_block_start", index: 0, content_block: { type: "thinking", thinking: "", signature: "" } }),
+      ...range.map((n) => delta(0, { type: "thinking_delta", thinking: `r${n} ` })),
+      delta(0, { type: "signature_delta", signature: "sig-fake" }) + event({ type: "content_block_stop", index: 0 }),
+      ...textBlock(1),
+      end("end_turn"),
+    ];
+  }
+  const frames = [start, ...textBlock(0)];
+  if (mode === "midstream") return [...frames.slice(0, 4), event({ type: "error", error: { type: "overloaded_error", message: "Overloaded" } }), CUT];
+  if (mode === "nodone") return [...frames, CUT];
+  return [...frames, end("end_turn")];
 }
 
 function error(res: ServerResponse, status: number, message: string) {

@@ -29,7 +29,9 @@ export function upstream(mode: string): Partial<Env> {
 }
 
 /** What the fake upstream has seen from this test file, newest last. */
-export async function upstreamRequests(): Promise<{ path: string; authorization?: string; body: unknown; tokensSent: number; abortedAt: number | null }[]> {
+export async function upstreamRequests(): Promise<
+  { path: string; authorization?: string; anthropic: { apiKey?: string; version?: string; beta?: string }; body: unknown; tokensSent: number; abortedAt: number | null }[]
+> {
   return (await fetch(`${inject("fakeOpenAI")}/_requests?tag=${TAG}`)).json();
 }
 
