@@ -157,16 +157,19 @@ function forwardedChars(request: z.output<typeof ChatRequest>): number {
   return chars;
 }
 
-/** `messages[2].content[0].image_url.url: must be …`: where a zod problem is, and what it is. */
-export function describeIssue(issue: z.core.$ZodIssue, at: PropertyKey[] = []): string {
+/**
+ * `messages[2].content[0].image_url.url: must be …`: where a zod problem is, and what it is. `roles` names the roles a
+ * message may have (a protocol's own: Anthropic's are not OpenAI's).
+ */
+export function describeIssue(issue: z.core.$ZodIssue, at: PropertyKey[] = [], roles = "system, developer, user, assistant or tool"): string {
   const path = [...at, ...issue.path];
   if (issue.code === "invalid_union" && issue.errors.length > 0) {
     // A union failed: the branch that got furthest (a string-or-parts content that was parts) says what is wrong.
     const deepest = issue.errors.map((branch) => branch[0]!).reduce((a, b) => (b.path.length > a.path.length ? b : a));
-    return describeIssue(deepest, path);
+    return describeIssue(deepest, path, roles);
   }
   const where = path.map((key, i) => (typeof key === "number" ? `[${key}]` : i === 0 ? String(key) : `.${String(key)}`)).join("");
-  if (issue.code === "invalid_union" && path.at(-1) === "role") return `${where}: must be system, developer, user, assistant or tool`;
+  if (issue.code === "invalid_union" && path.at(-1) === "role") return `${where}: must be ${roles}`;
   return where ? `${where}: ${issue.message}` : issue.message;
 }
 

@@ -28,7 +28,11 @@ const CARRIED = new Set(["text", "image", "tool_use", "tool_result", "thinking",
 const blocks = <T extends z.ZodType>(block: T) =>
   z.preprocess((value) => (Array.isArray(value) ? value.filter((b) => CARRIED.has((b as { type?: string } | null)?.type ?? "")) : value), z.array(block).max(4096));
 const Block = z.discriminatedUnion("type", [Text, Image, ToolUse, ToolResult, Thinking, RedactedThinking]);
-const Message = z.object({ role: z.enum(["user", "assistant"]), content: z.union([z.string(), blocks(Block)]) });
+// A system message mid-conversation (Claude Code sends them, beta `mid-conversation-system`): text only.
+const Message = z.discriminatedUnion("role", [
+  z.object({ role: z.enum(["user", "assistant"]), content: z.union([z.string(), blocks(Block)]) }),
+  z.object({ role: z.literal("system"), content: z.union([z.string(), blocks(Text)]) }),
+]);
 
 /** A custom tool; server tools (`type: "web_search_…"`, `"bash_…"`) run at Anthropic and have no schema: dropped. */
 const Tool = z.object({
@@ -82,7 +86,7 @@ export function countRequest(body: unknown): Omit<MessagesRequest, "max_tokens">
 function check<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
   if (typeof body !== "object" || body === null || Array.isArray(body)) throw new HttpError(400, "bad_request", "the body must be a JSON object");
   const checked = schema.safeParse(body);
-  if (!checked.success) throw new HttpError(400, "bad_request", describeIssue(checked.error.issues[0]!));
+  if (!checked.success) throw new HttpError(400, "bad_request", describeIssue(checked.error.issues[0]!, [], "user, assistant or system"));
   return checked.data;
 }
 
@@ -138,6 +142,10 @@ export function toChatRequest(request: MessagesRequest, model: string, maxTokens
   for (const { role, content } of request.messages) {
     if (typeof content === "string") {
       messages.push({ role, content });
+      continue;
+    }
+    if (role === "system") {
+      messages.push({ role, content: content.map((b) => b.text).join("\n") });
       continue;
     }
     if (role === "user") {

@@ -146,6 +146,35 @@ describe("/v1/messages translated over an OpenAI-compatible upstream", () => {
     });
   });
 
+  it("takes Claude Code's request as it sends it: ?beta=true, a system message mid-conversation, adaptive thinking, fields it does not carry", async () => {
+    const before = (await upstreamRequests()).length;
+    const body = {
+      model: "claude-opus-4-8",
+      max_tokens: 64000,
+      stream: true,
+      system: "You are Claude Code.",
+      thinking: { type: "adaptive" },
+      output_config: { effort: "high" },
+      context_management: { edits: [] },
+      metadata: { user_id: "session-1" },
+      messages: [
+        { role: "user", content: [{ type: "text", text: "<system-reminder>ctx</system-reminder>" }, { type: "text", text: "say hello" }] },
+        { role: "system", content: "Available agent types: claude" },
+      ],
+    };
+    const headers = { "x-api-key": "anything", "anthropic-version": "2023-06-01", "anthropic-beta": "claude-code-20250219,interleaved-thinking-2025-05-14" };
+    const response = await callWorker("/v1/messages?beta=true", postJSON(body, headers), upstream("ok"));
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain("event: message_stop");
+    const [sent] = (await upstreamRequests()).slice(before);
+    expect((sent!.body as { messages: unknown[] }).messages).toEqual([
+      { role: "system", content: "You are Claude Code." },
+      { role: "user", content: [{ type: "text", text: "<system-reminder>ctx</system-reminder>" }, { type: "text", text: "say hello" }] },
+      { role: "system", content: "Available agent types: claude" },
+    ]);
+    expect(Object.keys(sent!.body as object).sort()).toEqual(["max_tokens", "messages", "model", "stream", "stream_options", "user"]);
+  });
+
   it("maps Claude model names with ANTHROPIC_MODEL_MAP, the longest prefix first, any other name to OPENAI_MODEL", async () => {
     const vars = { ...upstream("ok"), OPENAI_MODELS: "gpt-4o-mini,small,tiny", ANTHROPIC_MODEL_MAP: '{"claude-haiku*": "small", "claude-haiku-4-5-20251001": "tiny"}' };
     const before = (await upstreamRequests()).length;
@@ -195,7 +224,7 @@ describe("/v1/messages refusals, in Anthropic's shapes", () => {
   it.each([
     ["no max_tokens", { model: MODEL, messages: ask("x") }, /^max_tokens: /],
     ["no messages", { model: MODEL, max_tokens: 10, messages: [] }, /^messages: /],
-    ["a role Anthropic does not have", { model: MODEL, max_tokens: 10, messages: [{ role: "system", content: "x" }] }, /^messages\[0\]\.role: /],
+    ["a role Anthropic does not have", { model: MODEL, max_tokens: 10, messages: [{ role: "tool", content: "x" }] }, /^messages\[0\]\.role: must be user, assistant or system$/],
     ["an image URL that is not http(s)", { model: MODEL, max_tokens: 10, messages: [{ role: "user", content: [{ type: "image", source: { type: "url", url: "file:///etc/passwd" } }] }] }, /^messages\[0\]\.content\[0\]\.source\.url: /],
     ["a temperature over 1", { model: MODEL, max_tokens: 10, temperature: 1.5, messages: ask("x") }, /^temperature: /],
     ["more than 4 stop sequences for an OpenAI-compatible model", { model: MODEL, max_tokens: 10, stop_sequences: ["a", "b", "c", "d", "e"], messages: ask("x") }, /^stop_sequences: /],
