@@ -135,46 +135,7 @@ async function main() {
   );
   console.log("(wall and token p99 from the short run; CPU is whole workerd processes, so only ratios carry over)");
 
-  // 3. The two OpenAI APIs on this Worker, same answers: /v1/chat/completions against /v1/responses (translate mode),
-  // CPU per token from short and long runs at the same concurrency.
-  const gateway = (path: string, body: (tokens: number) => object, tokens: (data: string, event: string) => string[]): Target => ({
-    name: path,
-    request: (count, id) =>
-      fetch(new URL(path, ours.url), {
-        method: "POST",
-        headers: { "content-type": "application/json", "cf-connecting-ip": `10.${id >> 16}.${(id >> 8) & 255}.${id & 255}` },
-        body: JSON.stringify(body(count)),
-      }),
-    tokens,
-  });
-  const apis = [
-    gateway("/v1/chat/completions", (n) => ({ model: "gpt-4o-mini", messages: [{ role: "user", content: "bench" }], stream: true, max_tokens: n }), targets.direct!.tokens),
-    gateway("/v1/responses", (n) => ({ model: "gpt-4o-mini", input: "bench", stream: true, max_output_tokens: n }), (data, event) =>
-      event === "response.output_text.delta" ? [(JSON.parse(data) as { delta: string }).delta] : []),
-  ];
-  // Interleaved (A B B A, twice) and averaged: whole-process CPU drifts during a run, and each API gets the same drift.
-  const apiCpu: Record<string, number> = {};
-  const oursPids = workerdPids(ours.child.pid!);
-  const cpuFor = async (target: Target, tokens: number) => {
-    const before = cpuSeconds(oursPids);
-    const results = await Promise.allSettled(Array.from({ length: STREAMS }, () => streamOnce(target, tokens, ++client)));
-    const failed = results.filter((r) => r.status === "rejected");
-    if (failed.length > 0) console.log(`  ${target.name}: ${failed.length} failed, first: ${(failed[0] as PromiseRejectedResult).reason}`);
-    return cpuSeconds(oursPids) - before;
-  };
-  const perToken: Record<string, number[]> = {};
-  for (const target of [...apis, ...[...apis].reverse(), ...apis, ...[...apis].reverse()]) {
-    const short = await cpuFor(target, SHORT);
-    const long = await cpuFor(target, LONG);
-    (perToken[target.name] ??= []).push((long - short) / (STREAMS * (LONG - SHORT)));
-  }
-  for (const [name, values] of Object.entries(perToken)) apiCpu[name] = round((values.reduce((a, b) => a + b, 0) / values.length) * 1e6, 1);
-  const [completions, responsesApi] = [apiCpu["/v1/chat/completions"]!, apiCpu["/v1/responses"]!];
-  console.log(`\nOpenAI APIs on this Worker, ${STREAMS} concurrent, CPU ms per 1000 tokens: /v1/chat/completions ${completions}, ` +
-    `/v1/responses ${responsesApi} (${round(responsesApi / completions)}×; per round ` +
-    `${perToken["/v1/responses"]!.map((r, i) => round(r / perToken["/v1/chat/completions"]![i]!)).join(", ")})`);
-
-  // 4. The relays alone: the upstream in memory (each delta its own chunk), both in the peer's workerd. What the
+  // 3. The relays alone: the upstream in memory (each delta its own chunk), both in the peer's workerd. What the
   // network plumbing costs both is left out, so this is the relay code's own cost per delta: 500 answers of 200 text
   // deltas, then 500 tool calls of 200 argument fragments.
   const memory: Record<string, number> = {};
@@ -201,7 +162,7 @@ async function main() {
   }
   console.log(`  ours ÷ peer: text ${round(memory["ours text"]! / memory["peer text"]!)}×, tool ${round(memory["ours tool"]! / memory["peer tool"]!)}×`);
 
-  // 5. The same load without wrangler dev's proxy Worker (bench/floor.ts). The dev processes are stopped first, so
+  // 4. The same load without wrangler dev's proxy Worker (bench/floor.ts). The dev processes are stopped first, so
   // the workerd processes under this process are Miniflare's alone.
   ours.child.kill();
   peer.child.kill();
@@ -222,7 +183,7 @@ async function main() {
       `the dev hop's share of ours under wrangler dev: ${Math.round(100 * (1 - oursDirect / devFigure(ours.name)))}%`,
   );
 
-  // 6. Latency at 200 concurrent streams, at the benchmark's pace and at a fifth of it.
+  // 5. Latency at 200 concurrent streams, at the benchmark's pace and at a fifth of it.
   const at200 = [await measureLatency(upstream.url, PACE_MS, () => ++client), await measureLatency(upstream.url, PACE_MS * 5, () => ++client)];
   for (const run of at200) {
     console.log(`\nlatency per token, 200 concurrent streams, tokens ${run.paceMs} ms apart (${run.tokensPerS} tokens/s), direct socket (ms)`);
@@ -235,7 +196,7 @@ async function main() {
 
   mkdirSync("bench/results", { recursive: true });
   const file = "bench/results/chat.json";
-  writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), streams: STREAMS, paceMs: PACE_MS, bundle, latency, added: { [ours.name]: added(ours.name), [peer.name]: added(peer.name), [`${ours.name} tool`]: added(ours.name, " tool"), [`${peer.name} tool`]: added(peer.name, " tool") }, load, withoutDevHop: floor, at200Streams: at200, openaiApisCpuMsPer1000Tokens: apiCpu, relayAloneCpuMsPer1000Deltas: memory }, null, 2));
+  writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), streams: STREAMS, paceMs: PACE_MS, bundle, latency, added: { [ours.name]: added(ours.name), [peer.name]: added(peer.name), [`${ours.name} tool`]: added(ours.name, " tool"), [`${peer.name} tool`]: added(peer.name, " tool") }, load, withoutDevHop: floor, at200Streams: at200, relayAloneCpuMsPer1000Deltas: memory }, null, 2));
   console.log(`\nwritten to ${file}`);
 
   await upstream.close();

@@ -32,7 +32,7 @@ export async function streamOnce(target: Target, tokens: number, client: number,
   let ended = false;
   for await (const event of parseSSE(readLines(response.body!))) {
     const received = now();
-    if (event.event === "done" || event.data === "[DONE]" || event.event === "response.completed") ended = true;
+    if (event.event === "done" || event.data === "[DONE]" || event.event === "response.completed" || event.event === "message_stop") ended = true;
     else if (event.event === "error") throw new Error(`${target.name}: error event ${event.data}`);
     else for (const token of target.tokens(event.data, event.event)) latencies.push(received - Number(token));
   }
