@@ -4,6 +4,7 @@ import { readSSE } from "../../../src/client/readSSE";
 import { answer } from "../../../src/model/offlineModel";
 import { anthropicSDK } from "../../support/anthropicSDK";
 import { callWorker, postJSON, upstream, upstreamRequests } from "../../support/callWorker";
+import { firstRefusal } from "../../support/firstRefusal";
 import { weatherTool } from "../../support/fakeToolCall";
 
 let logged: MockInstance;
@@ -248,6 +249,17 @@ describe("/v1/messages refusals, in Anthropic's shapes", () => {
     expect((await anthropicSDK(vars, "t0ken").messages.create({ model: MODEL, max_tokens: 10, messages: ask("x") })).content).toHaveLength(1);
     const bearer = await callWorker("/v1/messages", postJSON({ model: MODEL, max_tokens: 10, messages: ask("x") }, { authorization: "Bearer t0ken" }), vars);
     expect(bearer.status).toBe(200);
+  });
+
+  it("counts every request against the rate limit: past it, 429 rate_limit_error with Retry-After, which the SDK throws typed", async () => {
+    const ip = { "cf-connecting-ip": "203.0.113.27" };
+    const body = { model: MODEL, messages: ask("x") };
+    const { refusedAt, refusal } = await firstRefusal(() => callWorker("/v1/messages/count_tokens", postJSON(body, ip), offline));
+    expect(refusedAt).toBeGreaterThanOrEqual(60);
+    expect(refusal.headers.get("retry-after")).toBe("60");
+    expect(await refusal.json()).toEqual({ type: "error", error: { type: "rate_limit_error", message: expect.any(String) } });
+    const client = new Anthropic({ apiKey: "x", baseURL: "http://worker", maxRetries: 0, fetch: (input, init) => callWorker(new URL(String(input)).pathname, { ...init, headers: { ...(init?.headers as object), ...ip } } as RequestInit, offline) });
+    expect(await refused(client.messages.countTokens(body))).toBeInstanceOf(Anthropic.RateLimitError);
   });
 
   it("is closed on a deployment with a real key and no API_TOKEN, as the other model routes are", async () => {
