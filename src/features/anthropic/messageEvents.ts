@@ -56,6 +56,9 @@ export function emptyMessage(model: string, inputTokens: number): AnthropicMessa
 export function messageEvents(send: (event: MessageEvent) => void, message: AnthropicMessage) {
   let open: ContentBlock | undefined;
   let started = false;
+  // Each tool call's block and its position: text after a call's first fragment closes the call's block before the
+  // call is finished, and the call's later fragments and its input still go to its own block.
+  const calls = new Map<number, { block: Extract<ContentBlock, { type: "tool_use" }>; at: number }>();
   const index = () => message.content.length - 1;
   const begin = () => {
     if (started) return;
@@ -94,14 +97,25 @@ export function messageEvents(send: (event: MessageEvent) => void, message: Anth
           return send({ type: "content_block_delta", index: index(), delta: { type: "thinking_delta", thinking: record.data } });
         case "refusal":
           return text(record.data);
-        case "tool-call-start":
-          return start({ type: "tool_use", id: record.data.id || `toolu_${record.data.index}`, name: record.data.name, input: {} });
-        case "tool-call-delta":
-          return send({ type: "content_block_delta", index: index(), delta: { type: "input_json_delta", partial_json: record.data.arguments } });
-        case "tool-call":
+        case "tool-call-start": {
+          const block = { type: "tool_use" as const, id: record.data.id || `toolu_${record.data.index}`, name: record.data.name, input: {} };
+          start(block);
+          calls.set(record.data.index, { block, at: index() });
+          return;
+        }
+        case "tool-call-delta": {
+          const call = calls.get(record.data.index);
+          if (call) send({ type: "content_block_delta", index: call.at, delta: { type: "input_json_delta", partial_json: record.data.arguments } });
+          return;
+        }
+        case "tool-call": {
+          const call = calls.get(record.data.index);
+          if (!call) return;
           // The arguments, parsed once whole; broken JSON from the model is no input (the stream sent it as it came).
-          if (open?.type === "tool_use") open.input = record.data.invalid ? {} : record.data.arguments ?? {};
-          return close();
+          call.block.input = record.data.invalid ? {} : record.data.arguments ?? {};
+          if (open === call.block) close();
+          return;
+        }
       }
     },
     /** Closes the open block and finishes the Message: its stop reason and usage, for the framing's `message_delta`. */
