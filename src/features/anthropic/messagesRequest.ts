@@ -14,19 +14,19 @@ const Image = z.object({
   ]),
 });
 const ToolUse = z.object({ type: z.literal("tool_use"), id: z.string().min(1).max(256), name: z.string().min(1).max(128), input: z.record(z.string(), z.unknown()) });
+const CARRIED = new Set(["text", "image", "tool_use", "tool_result", "thinking", "redacted_thinking"]);
+/** Blocks of a kind this gateway does not carry (documents, search results, server tools' results…) are dropped, not refused. */
+const blocks = <T extends z.ZodType>(block: T) =>
+  z.preprocess((value) => (Array.isArray(value) ? value.filter((b) => CARRIED.has((b as { type?: string } | null)?.type ?? "")) : value), z.array(block).max(4096));
+
 const ToolResult = z.object({
   type: z.literal("tool_result"),
   tool_use_id: z.string().min(1).max(256),
-  content: z.union([z.string(), z.array(z.discriminatedUnion("type", [Text, Image]))]).optional(),
+  content: z.union([z.string(), blocks(z.discriminatedUnion("type", [Text, Image]))]).optional(),
   is_error: z.boolean().optional(),
 });
 const Thinking = z.object({ type: z.literal("thinking"), thinking: z.string(), signature: z.string() });
 const RedactedThinking = z.object({ type: z.literal("redacted_thinking"), data: z.string() });
-
-const CARRIED = new Set(["text", "image", "tool_use", "tool_result", "thinking", "redacted_thinking"]);
-/** Blocks of a kind this gateway does not carry (documents, server tools' results…) are dropped, not refused. */
-const blocks = <T extends z.ZodType>(block: T) =>
-  z.preprocess((value) => (Array.isArray(value) ? value.filter((b) => CARRIED.has((b as { type?: string } | null)?.type ?? "")) : value), z.array(block).max(4096));
 const Block = z.discriminatedUnion("type", [Text, Image, ToolUse, ToolResult, Thinking, RedactedThinking]);
 // A system message mid-conversation (Claude Code sends them, beta `mid-conversation-system`): text only.
 const Message = z.discriminatedUnion("role", [

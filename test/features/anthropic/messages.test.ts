@@ -121,7 +121,7 @@ describe("/v1/messages translated over an OpenAI-compatible upstream", () => {
         {
           role: "user",
           content: [
-            { type: "tool_result", tool_use_id: "toolu_1", content: "rain", is_error: true },
+            { type: "tool_result", tool_use_id: "toolu_1", content: [{ type: "text", text: "rain" }, { type: "search_result", source: "x", title: "t", content: [] } as unknown as Anthropic.TextBlockParam], is_error: true },
             { type: "document", source: { type: "text", media_type: "text/plain", data: "dropped" } } as unknown as Anthropic.TextBlockParam,
             { type: "image", source: { type: "url", url: "https://example.com/a.png" } },
           ],
