@@ -42,16 +42,19 @@ describe("tus-js-client against /api/files/ under wrangler dev", () => {
   const worker = useWranglerDev(() => ({}));
   const endpoint = () => new URL("/api/files/", worker.url).href;
 
-  it("uploads 150 MiB (past the 100 MB request cap) in 25 MiB PATCHes, killed at 40% and resumed by a new client from the server's offset: byte-identical", async () => {
-    const file = bytes(150 * MiB);
-    const first = await upload(file, { endpoint: endpoint(), metadata: { filename: "big.bin", filetype: "application/octet-stream" } }, 0.4);
+  // Past the 100 MB request cap in bytes is the benchmark's (bench/upload.ts: 256 MiB and 1 GiB through tus, digests
+  // checked): here, the same path with fewer bytes, so npm test stays fast.
+  it("uploads 60 MiB in 10 MiB PATCHes, killed at 40% and resumed by a new client from the server's offset: byte-identical", async () => {
+    const file = bytes(60 * MiB);
+    const first = await upload(file, { endpoint: endpoint(), chunkSize: 10 * MiB, metadata: { filename: "big.bin", filetype: "application/octet-stream" } }, 0.4);
     const url = first.url!;
     const offset = await settledOffset(new URL(url));
-    expect(offset).toBeGreaterThanOrEqual(50 * MiB); // the two whole PATCHes, and what arrived of the third
-    expect(offset).toBeLessThan(150 * MiB);
+    expect(offset).toBeGreaterThanOrEqual(20 * MiB); // the two whole PATCHes, and what arrived of the third
+    expect(offset).toBeLessThan(60 * MiB);
     const patchOffsets: string[] = [];
     await upload(file, {
       endpoint: endpoint(),
+      chunkSize: 10 * MiB,
       uploadUrl: url,
       onBeforeRequest: (req) => {
         if (req.getMethod() === "PATCH") patchOffsets.push(req.getHeader("Upload-Offset") ?? "");
@@ -59,7 +62,7 @@ describe("tus-js-client against /api/files/ under wrangler dev", () => {
     });
     expect(patchOffsets[0]).toBe(String(offset));
     const done = await fetch(url, { method: "HEAD", headers: v });
-    expect(done.headers.get("upload-offset")).toBe(String(150 * MiB));
+    expect(done.headers.get("upload-offset")).toBe(String(60 * MiB));
     const digest = `sha-256=:${sha256(file)}:`;
     expect(done.headers.get("repr-digest")).toBe(digest);
     const download = await fetch(new URL(`/api/files/${url.split("/").at(-1)}`, worker.url));
