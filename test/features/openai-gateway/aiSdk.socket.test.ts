@@ -1,10 +1,10 @@
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
 import { describe, expect, it } from "vitest";
-import { useWranglerDev } from "../../e2e/wranglerDev";
+import { useWorker } from "../../e2e/harness";
 import { weatherToolRun } from "../../support/weatherToolRun";
 
 // The offline model, as `npm start` serves it: no key, no network.
-const worker = useWranglerDev(() => ({ OFFLINE_TOKEN_MS: "1" }));
+const worker = useWorker({ vars: { OFFLINE_TOKEN_MS: "1" } });
 
 describe("the AI SDK's OpenAI-compatible provider against /v1, over a socket", () => {
   it("streamText with a tool: the tool is called with the model's input, and the final text uses its result", async () => {
