@@ -1,4 +1,4 @@
-import { afterAll, beforeAll } from "vitest";
+import { beforeAll } from "vitest";
 import { chromium, type Browser } from "playwright-core";
 import { findBrowser } from "./findBrowser";
 
@@ -15,13 +15,21 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
-/** Launches Chromium once for the test file that calls this, and closes it after; read `.browser` inside tests. */
+// One Chromium per test process: the browser project runs its files one after another in the same process
+// (isolate: false), each test on its own page (a fresh context), so a launch per file (~1 s) bought nothing. It
+// closes when the process exits.
+let shared: Promise<Browser> | undefined;
+
+/** The Chromium of this test process, launched by the first file that asks; read `.browser` inside tests. */
 export function useChromium(): { readonly browser: Browser } {
   let browser: Browser | undefined;
   beforeAll(async () => {
-    browser = await launchChromium();
+    shared ??= launchChromium().then((launched) => {
+      process.once("exit", () => void launched.close());
+      return launched;
+    });
+    browser = await shared;
   }, 60_000);
-  afterAll(() => browser?.close());
   return {
     get browser() {
       if (!browser) throw new Error("Chromium is not running: use .browser inside a test or hook");
