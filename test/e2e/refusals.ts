@@ -21,8 +21,12 @@ export interface Refusal {
   code: string;
 }
 
-/** The body sizes each refusal is tried with: 8 MiB and 64 MiB, both far over a 1 MiB limit. */
-export const refusalSizes = [8 * MiB + 4, 64 * MiB];
+/**
+ * The body sizes each refusal is tried with: 8 MiB (just past an upload part) and 32 MiB, both far over a 1 MiB limit
+ * and past what the sockets between client and Worker buffer (a few MiB), so a refusal that left the body unread would
+ * reset the connection while the client is still sending.
+ */
+export const refusalSizes = [8 * MiB + 4, 32 * MiB];
 
 /**
  * Each refusal, with each size, sent declared and chunked by curl and by undici's fetch over a real socket: the client
