@@ -12,6 +12,15 @@ export function callWorker(path: string, init: RequestInit = {}, vars: Partial<E
   return entry.fetch(request, { ...env, ...vars }, createExecutionContext());
 }
 
+/** A `fetch` for an SDK pointed at the Worker: each request goes to the Worker's fetch handler with these vars. */
+export function workerFetch(vars: Partial<Env> = {}): typeof fetch {
+  return (input, init) => {
+    const request = new Request(input, init);
+    const url = new URL(request.url);
+    return callWorker(url.pathname + url.search, { method: request.method, headers: request.headers, body: request.body, signal: request.signal }, vars);
+  };
+}
+
 // This test file's tag on the fake upstream, which test files running at once share: its requests are counted apart.
 const TAG = crypto.randomUUID().slice(0, 8);
 
