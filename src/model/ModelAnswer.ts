@@ -24,8 +24,11 @@ export interface UsageEnv {
   USAGE?: AnalyticsEngineDataset;
 }
 
-// OpenAI's rule of thumb for English text, used only when the upstream sends no usage of its own.
-const CHARS_PER_TOKEN = 4;
+/**
+ * Characters to a token, OpenAI's rule of thumb for English text: every estimate here uses it (usage the upstream did
+ * not send, Anthropic's count_tokens, a Responses chain's size).
+ */
+export const CHARS_PER_TOKEN = 4;
 
 /**
  * One answer from the model, however a protocol frames it: it tries the upstreams in order (the primary, then

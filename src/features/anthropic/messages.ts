@@ -5,6 +5,7 @@ import { readJSON } from "../../http/readJSON";
 import { wantsResume } from "../../http/wantsResume";
 import { chatBodyLimit } from "../../model/admitChat";
 import { chatParams } from "../../model/chatParams";
+import { CHARS_PER_TOKEN } from "../../model/ModelAnswer";
 import { modelSettings, type LLMConfig } from "../../model/modelSettings";
 import { badConfig } from "../../settings";
 import { HttpError } from "../../streams/HttpError";
@@ -16,8 +17,6 @@ import { durableMessages, messagesProducer, type MessagesInput } from "./message
 import { countRequest, messagesRequest, promptChars, toChatRequest, type MessagesRequest } from "./messagesRequest";
 import { messagesFraming } from "./messagesFraming";
 
-// Anthropic's own estimate is about 3.5 characters a token for English; 4 is the rule the usage estimates here use.
-const CHARS_PER_TOKEN = 4;
 const location = (streamId: string) => `/api/streams/${streamId}`;
 
 /** The checks both routes make first: settings, the rate limit, the token (as a bearer or in `x-api-key`). */

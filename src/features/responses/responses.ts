@@ -6,6 +6,7 @@ import { requireToken } from "../../http/requireToken";
 import { admitChat, chatBodyLimit } from "../../model/admitChat";
 import { chatParams } from "../../model/chatParams";
 import { modelClient } from "../../model/modelClient";
+import { CHARS_PER_TOKEN } from "../../model/ModelAnswer";
 import { responseHistory } from "./responseHistory";
 import { responsesFraming } from "./responsesFraming";
 import { durableResponses, responsesProducer, type ResponsesInput, type StoredResponse } from "./responsesProducer";
@@ -153,7 +154,7 @@ async function checkNativeHistory(id: string, config: LLMConfig): Promise<void> 
       throw error;
     });
   const { usage } = (await previous.json()) as { usage?: { total_tokens?: number } };
-  if ((usage?.total_tokens ?? 0) * 4 > config.maxPromptChars) {
+  if ((usage?.total_tokens ?? 0) * CHARS_PER_TOKEN > config.maxPromptChars) {
     throw new HttpError(413, "prompt_too_large", `the conversation previous_response_id continues is past ${config.maxPromptChars} characters`);
   }
 }
