@@ -4,6 +4,7 @@ import { worker } from "./app/worker";
 import aiChat from "./features/ai-chat";
 import anthropic from "./features/anthropic";
 import chat from "./features/chat";
+import mcp from "./features/mcp";
 import demoStreams from "./features/demo-streams";
 import openaiGateway from "./features/openai-gateway";
 import progressive from "./features/progressive";
@@ -20,6 +21,7 @@ export const features = [
   responses,
   aiChat,
   anthropic,
+  mcp,
   proxy,
   uploads,
   tus,
@@ -30,4 +32,5 @@ export default worker(features);
 /** The durable streams' Durable Object (bound as STREAMS), running the features' producers. */
 export class StreamObject extends streamObject(features) {}
 
+export { McpSession } from "./features/mcp/McpSession";
 export { TusUpload } from "./features/tus/TusUpload";

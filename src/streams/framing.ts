@@ -38,6 +38,11 @@ export interface Framing {
    * it never gets a part's middle without its start.
    */
   partOf?(value: unknown): { id: string; opens: boolean } | undefined;
+  /**
+   * A protocol whose events name their stream or its request (MCP's event ids and JSON-RPC request id): the framing a
+   * durable stream's readers get, given the stream's id and what its job kept (`DurableJob.keep`).
+   */
+  forStream?(streamId: string, kept: unknown): Framing;
 }
 
 /**

@@ -200,8 +200,9 @@ export abstract class DurableStream<E = unknown> extends DurableObject<E> {
   async read({ after: asked, tail, format, live: liveOnly = false }: ReadRequest): Promise<ReadResult> {
     const stream = this.#row();
     if (!stream) return { ok: false, reason: "not_found" };
-    const framing = this.framings(stream.stream_id).find((f) => f.name === (format || stream.format));
-    if (!framing) return { ok: false, reason: "no_framing" };
+    const named = this.framings(stream.stream_id).find((f) => f.name === (format || stream.format));
+    if (!named) return { ok: false, reason: "no_framing" };
+    const framing = named.forStream ? named.forStream(stream.stream_id, stream.input ? (JSON.parse(stream.input) as unknown) : null) : named;
     const end = this.#log.endOf();
     const live = this.#abort !== undefined;
     if (!live && liveOnly) return { ok: false, reason: "not_running" };
