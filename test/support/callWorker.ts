@@ -5,9 +5,12 @@ import entry from "./testWorker";
 
 let clients = 0;
 
-/** Calls the Worker's fetch handler with its env plus `vars`, as a new client (its own rate-limit key). */
+/**
+ * Calls the Worker's fetch handler with its env plus `vars`, as a new client (its own rate-limit key). `path` is a path
+ * on http://worker, or a whole URL when the host matters.
+ */
 export function callWorker(path: string, init: RequestInit = {}, vars: Partial<Env> = {}): Promise<Response> {
-  const request = new Request(`http://worker${path}`, init);
+  const request = new Request(path.startsWith("http") ? path : `http://worker${path}`, init);
   if (!request.headers.has("cf-connecting-ip")) request.headers.set("cf-connecting-ip", `198.51.100.${++clients % 250}`);
   return entry.fetch(request, { ...env, ...vars }, createExecutionContext());
 }
