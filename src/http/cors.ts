@@ -3,10 +3,10 @@ import { settings } from "../settings";
 // Request headers a page may send cross-origin, and response headers it may read.
 const ALLOW_HEADERS = "authorization, content-type, content-digest, last-event-id, range, if-range, if-none-match, accept, " +
   "tus-resumable, upload-length, upload-defer-length, upload-offset, upload-metadata, upload-checksum, " +
-  "x-api-key, anthropic-version, anthropic-beta, anthropic-dangerous-direct-browser-access";
+  "x-api-key, anthropic-version, anthropic-beta, anthropic-dangerous-direct-browser-access, mcp-session-id, mcp-protocol-version";
 const EXPOSE_HEADERS = "content-digest, repr-digest, content-range, retry-after, location, etag, stream-id, content-location, " +
   "tus-resumable, tus-version, tus-extension, tus-max-size, tus-checksum-algorithm, upload-offset, upload-length, upload-expires, upload-metadata, " +
-  "x-workflow-run-id, x-workflow-stream-tail-index";
+  "x-workflow-run-id, x-workflow-stream-tail-index, mcp-session-id";
 
 /** The request's Origin when CORS_ORIGINS allows it. */
 function allowed(request: Request, env: Env): string | undefined {

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { LLMConfig } from "../../model/modelSettings";
 import type { StreamContext } from "../../streams/runProducer";
 import type { LogLevel } from "./McpSession";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { chatParams } from "../../model/chatParams";
 import { modelUpstreams } from "../../model/modelClient";
 import { ModelAnswer } from "../../model/ModelAnswer";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { sleep } from "../../streams/sleep";
 import { mcpTool, textResult } from "./McpTool";
 

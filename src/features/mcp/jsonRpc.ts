@@ -51,7 +51,7 @@ export function parseMessage(value: unknown): ClientMessage {
   const message = value as Record<string, unknown>;
   if (message.jsonrpc !== "2.0") throw invalid('jsonrpc must be "2.0"');
   const { id, method, params = {} } = message;
-  if (id !== undefined && !isRequestId(id)) throw invalid("id must be a string or an integer");
+  if (id !== undefined && !isRequestId(id)) throw invalid("id must be an integer or a string of at most 256 characters");
   if (method === undefined) {
     if (id !== undefined && ("result" in message || "error" in message)) return { kind: "response" };
     throw invalid("method is required");
@@ -64,8 +64,12 @@ export function parseMessage(value: unknown): ClientMessage {
   return id === undefined ? { kind: "notification", method, params: checked } : { kind: "request", id, method, params: checked };
 }
 
+// An id is kept with its call (for notifications/cancelled) and repeated in every event: a long one is refused.
+const MAX_ID_CHARS = 256;
+
+/** A request id (or progress token) this server takes: an integer, or a string of at most 256 characters. */
 export function isRequestId(value: unknown): value is RequestId {
-  return typeof value === "string" || (typeof value === "number" && Number.isSafeInteger(value));
+  return (typeof value === "string" && value.length <= MAX_ID_CHARS) || (typeof value === "number" && Number.isSafeInteger(value));
 }
 
 function invalid(why: string): RpcError {

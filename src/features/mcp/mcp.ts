@@ -135,8 +135,8 @@ async function callTool(request: Request, env: Env, ctx: ExecutionContext, sessi
   if (!tool) throw new RpcError(INVALID_PARAMS, `Invalid params: unknown tool ${JSON.stringify(params.name)}`, 200, id);
   const checked = tool.input.safeParse(params.arguments ?? {});
   if (!checked.success) throw new RpcError(INVALID_PARAMS, `Invalid params: ${tool.name} arguments: ${describeIssue(checked.error.issues[0]!)}`, 200, id);
-  const meta = params._meta as { progressToken?: unknown } | undefined;
-  const progressToken = isRequestId(meta?.progressToken) ? meta.progressToken : undefined;
+  const progressToken = (params._meta as { progressToken?: unknown } | undefined)?.progressToken;
+  if (progressToken !== undefined && !isRequestId(progressToken)) throw new RpcError(INVALID_PARAMS, "Invalid params: _meta.progressToken must be an integer or a string of at most 256 characters", 200, id);
   await rateLimit(env, request);
   const streamId = newStreamId();
   const state = await sessionState(env, sessionId, { requestId: id, streamId });

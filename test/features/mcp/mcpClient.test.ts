@@ -161,6 +161,8 @@ describe("/mcp on the wire", () => {
       [{ jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "nope" } }, withSession, 200, -32602, /unknown tool/],
       [{ jsonrpc: "2.0", id: 4, method: "tools/call", params: { name: "countdown", arguments: { seconds: 0 } } }, withSession, 200, -32602, /seconds/],
       [{ jsonrpc: "2.0", id: 5, method: "logging/setLevel", params: { level: "loud" } }, withSession, 200, -32602, /level/],
+      [{ jsonrpc: "2.0", id: "x".repeat(257), method: "ping" }, withSession, 400, -32600, /at most 256/],
+      [{ jsonrpc: "2.0", id: 10, method: "tools/call", params: { name: "countdown", arguments: { seconds: 1 }, _meta: { progressToken: {} } } }, withSession, 200, -32602, /progressToken/],
       [{ jsonrpc: "2.0", id: 6, method: "ping" }, {}, 400, -32600, /Mcp-Session-Id is required/],
       [{ jsonrpc: "2.0", id: 7, method: "ping" }, { "mcp-session-id": "AAAAAAAAAAAAAAAAAAAAAA" }, 404, -32000, /Session not found/],
       [{ jsonrpc: "2.0", id: 8, method: "ping" }, { ...withSession, "mcp-protocol-version": "2024-01-01" }, 400, -32600, /MCP-Protocol-Version/],
