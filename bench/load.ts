@@ -10,6 +10,8 @@ export interface Target {
   request(tokens: number, client: number, tool?: boolean): Promise<Response>;
   /** The token texts (stamps) of one event, from this target's framing. */
   tokens(data: string, event: string): string[];
+  /** Whether an event ends the answer, for a protocol whose end is not one of the event names below (MCP's response). */
+  ends?(data: string, event: string): boolean;
 }
 
 export const TOOLS = [{ type: "function", function: { name: "bench", parameters: { type: "object" } } }];
@@ -32,7 +34,7 @@ export async function streamOnce(target: Target, tokens: number, client: number,
   let ended = false;
   for await (const event of parseSSE(readLines(response.body!))) {
     const received = now();
-    if (event.event === "done" || event.data === "[DONE]" || event.event === "response.completed" || event.event === "message_stop") ended = true;
+    if (event.event === "done" || event.data === "[DONE]" || event.event === "response.completed" || event.event === "message_stop" || target.ends?.(event.data, event.event)) ended = true;
     else if (event.event === "error") throw new Error(`${target.name}: error event ${event.data}`);
     else for (const token of target.tokens(event.data, event.event)) latencies.push(received - Number(token));
   }

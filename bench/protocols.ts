@@ -16,7 +16,32 @@ const round = (value: number, digits = 2) => Number(value.toFixed(digits));
 const json = (data: string) => JSON.parse(data) as Record<string, unknown>;
 
 /** Each protocol: the request for `tokens` tokens, and the stamps (token texts) in its events. */
-const PROTOCOLS: { name: string; path: string; body: (tokens: number, id: number) => object; tokens: Target["tokens"] }[] = [
+interface Protocol {
+  name: string;
+  path: string;
+  body: (tokens: number, id: number) => object;
+  tokens: Target["tokens"];
+  ends?: Target["ends"];
+  /** Headers a request needs beyond JSON's, given the Worker (MCP's session). */
+  headers?: (base: URL, id: number) => Promise<Record<string, string>>;
+}
+
+// MCP clients open a session once and call tools in it: the chat tool's calls share 16 sessions, opened on first use.
+const mcpSessions = new Map<string, Promise<string>>();
+function mcpSession(base: URL, id: number): Promise<string> {
+  const key = `${base.href} ${id % 16}`;
+  let session = mcpSessions.get(key);
+  if (!session) {
+    const initialize = { jsonrpc: "2.0", id: 0, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "bench", version: "1" } } };
+    session = fetch(new URL("/mcp", base), { method: "POST", headers: { "content-type": "application/json", accept: "application/json, text/event-stream" }, body: JSON.stringify(initialize) }).then(
+      async (response) => (await response.arrayBuffer(), response.headers.get("mcp-session-id")!),
+    );
+    mcpSessions.set(key, session);
+  }
+  return session;
+}
+
+const PROTOCOLS: Protocol[] = [
   { name: "/api/chat (the plain relay)", path: "/api/chat", body: (n) => ({ message: "bench", max_tokens: n }), tokens: (data, event) => (event === "message" ? [JSON.parse(data) as string] : []) },
   { name: "/v1/chat/completions", path: "/v1/chat/completions", body: (n) => ({ model: "gpt-4o-mini", messages: [{ role: "user", content: "bench" }], stream: true, max_tokens: n }), tokens: openaiTokens },
   {
@@ -37,18 +62,31 @@ const PROTOCOLS: { name: string; path: string; body: (tokens: number, id: number
     body: (n, id) => ({ id: `bench-chat-${id}-abcdefghijklmnop`, messages: [{ id: "u", role: "user", parts: [{ type: "text", text: "bench" }] }], max_tokens: n }),
     tokens: (data) => (data !== "[DONE]" && json(data).type === "text-delta" ? [json(data).delta as string] : []),
   },
+  {
+    // Each progress notification repeats the answer so far: its last stamp is the token it brings.
+    name: "/mcp chat tool (durable)",
+    path: "/mcp",
+    body: (n, id) => ({ jsonrpc: "2.0", id, method: "tools/call", params: { name: "chat", arguments: { prompt: "bench", maxTokens: n }, _meta: { progressToken: id } } }),
+    tokens: (data) => {
+      const message = data ? ((json(data).params as { message?: string } | undefined)?.message ?? "") : "";
+      return message ? [message.trimEnd().split(" ").at(-1)!] : [];
+    },
+    ends: (data) => data.includes('"result"'),
+    headers: async (base, id) => ({ accept: "application/json, text/event-stream", "mcp-session-id": await mcpSession(base, id) }),
+  },
 ];
 
-function target(base: URL, protocol: (typeof PROTOCOLS)[number]): Target {
+function target(base: URL, protocol: Protocol): Target {
   return {
     name: protocol.name,
-    request: (tokens, id) =>
+    request: async (tokens, id) =>
       fetch(new URL(protocol.path, base), {
         method: "POST",
-        headers: { "content-type": "application/json", "cf-connecting-ip": `10.${id >> 16}.${(id >> 8) & 255}.${id & 255}` },
+        headers: { "content-type": "application/json", "cf-connecting-ip": `10.${id >> 16}.${(id >> 8) & 255}.${id & 255}`, ...(await protocol.headers?.(base, id)) },
         body: JSON.stringify(protocol.body(tokens, id)),
       }),
     tokens: protocol.tokens,
+    ends: protocol.ends,
   };
 }
 

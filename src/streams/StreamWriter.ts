@@ -47,6 +47,13 @@ export class StreamWriter {
     this.records++;
   }
 
+  /** Writes one record given as its JSON (`stringifyLine`'s), parsed only if the framing needs its value. */
+  recordJSON(json: string, seq = this.records + 1): void {
+    if (this.ended) throw new Error("send() after the stream ended");
+    this.#write(this.framing.recordJSON ? this.framing.recordJSON(json, seq) : this.framing.record(JSON.parse(json), seq));
+    this.records++;
+  }
+
   /** Writes the end record, and flushes. */
   end(summary: unknown, seq = this.records + 1): void {
     this.ended = true;

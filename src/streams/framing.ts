@@ -26,6 +26,11 @@ export interface Framing {
   /** A protocol's own framing (OpenAI's chunks): its clients expect exactly it, so `Accept` never changes it. */
   readonly fixed?: boolean;
   record(value: unknown, seq: number): string;
+  /**
+   * A framing that writes a record's JSON as it is (MCP's messages) may take it already encoded: a durable stream has
+   * it from recording the record, and replays it from its log without parsing it.
+   */
+  recordJSON?(json: string, seq: number): string;
   /** The reserved last record of a stream that completed; `summary` is what the producer returned. */
   end(summary: unknown, seq: number): string;
   /** The reserved last record of a stream that failed, or undefined when the format has none (plain text). */

@@ -18,11 +18,14 @@ export const chatTool = mcpTool({
   name: "chat",
   title: "Ask the model",
   description: "Answers a prompt with this server's model, streaming the answer as progress notifications.",
-  input: z.object({ prompt: z.string().min(1).describe("What to ask the model") }),
+  input: z.object({
+    prompt: z.string().min(1).describe("What to ask the model"),
+    maxTokens: z.number().int().min(1).optional().describe("The longest answer, in tokens (at most the server's CHAT_MAX_TOKENS)"),
+  }),
   usesModel: true,
-  async run({ prompt }, call) {
+  async run({ prompt, maxTokens }, call) {
     const config = call.model!;
-    const params = chatParams({ message: prompt }, config);
+    const params = chatParams({ message: prompt, max_tokens: maxTokens }, config);
     const answer = new ModelAnswer(modelUpstreams(config), call.context, call.env);
     let text = "";
     let deltas = 0;

@@ -7,6 +7,8 @@ import { INTERNAL_ERROR, rpcError, type RequestId } from "./jsonRpc";
 /** The record a tools/call stream opens with: written as MCP's priming event, an id and `retry` with empty data. */
 export const PRIMING = null;
 
+const PRIMING_JSON = "null";
+
 /** How soon a client whose stream was closed comes back (SEP-1699's `retry`). */
 export const RETRY_MS = 1000;
 
@@ -23,6 +25,10 @@ export interface CallKept {
  */
 export const mcpFraming: Framing = streamFraming(undefined, null);
 
+function priming(id: string | undefined): string {
+  return encodeSSE({ id, retry: RETRY_MS, data: "" });
+}
+
 function streamFraming(streamId: string | undefined, requestId: RequestId | null): Framing {
   const id = streamId === undefined ? () => undefined : (seq: number) => eventId(streamId, seq);
   return {
@@ -30,7 +36,9 @@ function streamFraming(streamId: string | undefined, requestId: RequestId | null
     contentType: "text/event-stream",
     accepts: ["text/event-stream"],
     fixed: true,
-    record: (value, seq) => (value === PRIMING ? encodeSSE({ id: id(seq), retry: RETRY_MS, data: "" }) : encodeSSEJSON(stringifyLine(value), undefined, id(seq))),
+    record: (value, seq) => (value === PRIMING ? priming(id(seq)) : encodeSSEJSON(stringifyLine(value), undefined, id(seq))),
+    // A message as recorded: its JSON is already one line (stringifyLine's).
+    recordJSON: (json, seq) => (json === PRIMING_JSON ? priming(id(seq)) : encodeSSEJSON(json, undefined, id(seq))),
     end: (response, seq) => (response === undefined || response === null ? "" : encodeSSEJSON(stringifyLine(response), undefined, id(seq))),
     error: (error, seq) => {
       if (requestId === null || error.code === "cancelled") return undefined;

@@ -309,7 +309,7 @@ export abstract class DurableStream<E = unknown> extends DurableObject<E> {
         throw tooLarge;
       }
       // Sent to every reader now; written to SQLite with its batch.
-      this.#readers.record(value, log.append(json, size));
+      this.#readers.record(value, json, log.append(json, size));
       firstAt ??= Date.now();
       first();
     };

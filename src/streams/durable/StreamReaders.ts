@@ -67,7 +67,7 @@ export class StreamReaders {
     // The reader went away (the body was cancelled): a write fails, or the stream errors. Or it got its end.
     out.closed.then(() => this.#open.delete(reader), () => this.#leave(reader));
     if (options.framing.name === "sse") this.#enqueue(reader, new TextEncoder().encode(encodeSSE({ retry: RETRY_MS })));
-    for (const [seq, json] of replay) writer.record(JSON.parse(json), seq);
+    for (const [seq, json] of replay) writer.recordJSON(json, seq);
     writer.flush();
     reader.allowance = reader.unsent + options.bufferBytes;
     return { body, reader };
@@ -78,9 +78,12 @@ export class StreamReaders {
     this.#live.add(reader);
   }
 
-  /** Sends one record to every live reader. */
-  record(value: unknown, seq: number): void {
-    for (const reader of this.#live) reader.writer.record(value, seq);
+  /** Sends one record (its value, and its JSON as recorded) to every live reader. */
+  record(value: unknown, json: string, seq: number): void {
+    for (const reader of this.#live) {
+      if (reader.writer.framing.recordJSON) reader.writer.recordJSON(json, seq);
+      else reader.writer.record(value, seq);
+    }
   }
 
   /** Sends the end to one reader and closes its body. */
