@@ -47,6 +47,15 @@ function stampOf(event: ServerSentEvent): number | undefined {
   return value.type === "text-delta" ? Number(value.delta) : undefined;
 }
 
+/** Opens an MCP session: the headers its requests carry. */
+async function mcpSession(base: URL): Promise<Record<string, string>> {
+  const initialize = { jsonrpc: "2.0", id: "init", method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "bench", version: "1" } } };
+  const headers = { "content-type": "application/json", accept: "application/json, text/event-stream" };
+  const response = await fetch(new URL("/mcp", base), { method: "POST", headers, body: JSON.stringify(initialize) });
+  await response.arrayBuffer();
+  return { accept: headers.accept, "mcp-session-id": response.headers.get("mcp-session-id")! };
+}
+
 /** Reads a stream to its end; `leaveAfter` events, then drops it. Throws on an error event or a cut. */
 async function read(response: Response, leaveAfter = Infinity): Promise<(ServerSentEvent & { at: number })[]> {
   if (!response.ok) throw new Error(`HTTP ${response.status} ${await response.text()}`);
@@ -72,6 +81,8 @@ async function main() {
   // reconnect with Last-Event-ID.
   const resumeMs: number[] = [];
   const freshMs: number[] = [];
+  const mcpMs: number[] = [];
+  const mcp = await mcpSession(dev.url);
   for (let run = 0; run < RECONNECTS; run++) {
     const first = await ask(dev.url, "/api/chat?resume=1", 100);
     const location = new URL(first.headers.get("content-location")!, dev.url);
@@ -91,11 +102,29 @@ async function main() {
     await read(plain, 1);
     freshMs.push(now() - started);
     await plain.body?.cancel();
+
+    // The same drop in an MCP tools/call (the chat tool): the priming event and 10 progress notifications, then GET /mcp.
+    const call = await fetch(new URL("/mcp", dev.url), {
+      method: "POST",
+      headers: { ...mcp, "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: run, method: "tools/call", params: { name: "chat", arguments: { prompt: "bench", maxTokens: 100 }, _meta: { progressToken: run } } }),
+    });
+    const had = await read(call, 11);
+    await call.body?.cancel();
+    await new Promise((resolve) => setTimeout(resolve, 10 * PACE_MS));
+    const resent = now();
+    const resumed = await fetch(new URL("/mcp", dev.url), { headers: { ...mcp, accept: "text/event-stream", "last-event-id": had.at(-1)!.id } });
+    const next = await read(resumed, 1);
+    mcpMs.push(now() - resent);
+    if (next[0]!.id.split(":")[1] !== "12") throw new Error(`MCP resumed at ${next[0]!.id}, not at event 12`);
+    await resumed.body?.cancel();
   }
   const resume = { p50: round(percentile(resumeMs, 50)), p99: round(percentile(resumeMs, 99)) };
   const fresh = { p50: round(percentile(freshMs, 50)), p99: round(percentile(freshMs, 99)) };
+  const mcpResume = { p50: round(percentile(mcpMs, 50)), p99: round(percentile(mcpMs, 99)) };
   console.log(`reconnect to first event (ms), ${RECONNECTS} runs             p50      p99`);
   console.log(`  durable: Last-Event-ID, replay from event 11  ${resume.p50.toFixed(2).padStart(8)} ${resume.p99.toFixed(2).padStart(8)}`);
+  console.log(`  MCP tools/call: GET /mcp, Last-Event-ID         ${mcpResume.p50.toFixed(2).padStart(8)} ${mcpResume.p99.toFixed(2).padStart(8)}`);
   console.log(`  plain: a new request, its first token            ${fresh.p50.toFixed(2).padStart(8)} ${fresh.p99.toFixed(2).padStart(8)}`);
   console.log(`  (the plain stream also starts the answer over: the model is asked, and paid, again)`);
 
@@ -165,7 +194,7 @@ async function main() {
 
   mkdirSync("bench/results", { recursive: true });
   const file = "bench/results/resume.json";
-  writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), streams: STREAMS, paceMs: PACE_MS, resume, fresh, latency, cpu }, null, 2));
+  writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), streams: STREAMS, paceMs: PACE_MS, resume, mcpResume, fresh, latency, cpu }, null, 2));
   console.log(`\nwritten to ${file}`);
   dev.child.kill();
   await upstream.close();
