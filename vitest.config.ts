@@ -10,37 +10,51 @@ if (!browserTests) {
   console.warn("browser tests skipped: no Chromium, Chrome or Edge found. Install one (apt-get install chromium) or set CHROMIUM_PATH to run them.");
 }
 
+const UPLOAD_BUDGET_TESTS = "test/features/{uploads,tus}/*.test.ts";
+
+/**
+ * A project of tests inside workerd through @cloudflare/vitest-plugin. ALLOW_ANONYMOUS as `npm start` sets it; the
+ * tests of the committed (closed) default set it back to false. The entry is the Worker plus TestStreams: the durable
+ * core with a producer of no feature's, for its own tests.
+ */
+function workersProject(name: string, { isolate, include = ["test/**/*.test.ts"], exclude = [] }: { isolate: boolean; include?: string[]; exclude?: string[] }) {
+  return {
+    plugins: [
+      cloudflareTest({
+        main: "./test/support/testWorker.ts",
+        wrangler: { configPath: "./wrangler.toml" },
+        miniflare: {
+          bindings: { ALLOW_ANONYMOUS: "true" },
+          durableObjects: { TEST_STREAMS: { className: "TestStreams", useSQLite: true } },
+        },
+      }),
+    ],
+    test: {
+      name,
+      isolate,
+      include,
+      // configDefaults' too: test/node_modules holds the tests' protocol oracles, whose packages ship tests of their own.
+      exclude: [...configDefaults.exclude, ...exclude, "test/**/*.socket.test.ts", "test/**/*.browser.test.ts", "test/toolkit/**"],
+      // The fake OpenAI upstream runs in Node; the Worker under test reaches it on 127.0.0.1.
+      globalSetup: ["test/node/globalSetup.ts"],
+      // Pre-bundled once: loaded module by module, openai and zod cost every test file ~3 s before its first request.
+      deps: { optimizer: { ssr: { enabled: true, include: ["openai", "zod"] } } },
+    },
+  };
+}
+
 export default defineConfig({
   test: {
     // Two files at a time (most of a file's time is waiting on workerd or a socket). Files running at once share the
     // fake upstream, so each counts only its own requests (a tag in its base URL).
     maxWorkers: 2,
     projects: [
-      {
-        // Fast: the Worker and the toolkit inside workerd (Miniflare), called without sockets.
-        // ALLOW_ANONYMOUS as `npm start` sets it; the tests of the committed (closed) default set it back to false.
-        // The entry is the Worker plus TestStreams: the durable core with a producer of no feature's, for its own tests.
-        plugins: [
-          cloudflareTest({
-            main: "./test/support/testWorker.ts",
-            wrangler: { configPath: "./wrangler.toml" },
-            miniflare: {
-              bindings: { ALLOW_ANONYMOUS: "true" },
-              durableObjects: { TEST_STREAMS: { className: "TestStreams", useSQLite: true } },
-            },
-          }),
-        ],
-        test: {
-          name: "workers",
-          include: ["test/**/*.test.ts"],
-          // configDefaults' too: test/node_modules holds the tests' protocol oracles, whose packages ship tests of their own.
-          exclude: [...configDefaults.exclude, "test/**/*.socket.test.ts", "test/**/*.browser.test.ts", "test/toolkit/**"],
-          // The fake OpenAI upstream runs in Node; the Worker under test reaches it on 127.0.0.1.
-          globalSetup: ["test/node/globalSetup.ts"],
-          // Pre-bundled once: loaded module by module, openai and zod cost every test file ~3 s before its first request.
-          deps: { optimizer: { ssr: { enabled: true, include: ["openai", "zod"] } } },
-        },
-      },
+      // Fast: the Worker and the toolkit inside workerd (Miniflare), called without sockets. Files share one runtime
+      // (isolate: false, half the time of one per file), so every test client has an address of its own
+      // (newClientIp). The upload and tus tests measure the isolate's upload memory budget, which any upload running
+      // beside them would take from: theirs is a runtime per file.
+      workersProject("workers", { isolate: false, exclude: [UPLOAD_BUDGET_TESTS] }),
+      workersProject("workers-uploads", { isolate: true, include: [UPLOAD_BUDGET_TESTS] }),
       // The demo page in Chromium, Chrome or Edge, driven by playwright-core, against `wrangler dev` on 127.0.0.1.
       ...(browserTests
         ? [{ test: { name: "browser", include: ["test/**/*.browser.test.ts"], environment: "node", isolate: false, testTimeout: 30_000, hookTimeout: 60_000 } }]

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { durableSettings } from "../../src/durable/durableSettings";
 import { settings, settingsGroup } from "../../src/settings";
-import { callWorker } from "../support/callWorker";
+import { callWorker, newClientIp } from "../support/callWorker";
 import { firstRefusal } from "../support/firstRefusal";
 
 beforeEach(() => {
@@ -73,7 +73,7 @@ describe("names from before", () => {
 
   it("rate limits through a binding still named CHAT_LIMITER", async () => {
     const vars: Partial<Env> = { RATE_LIMITER: undefined, CHAT_LIMITER: env.RATE_LIMITER };
-    const client = { headers: { "cf-connecting-ip": "203.0.113.90" } };
+    const client = { headers: { "cf-connecting-ip": newClientIp() } };
     const { refusedAt } = await firstRefusal(() => callWorker("/test/count?n=0", client, vars));
     expect(refusedAt).toBeGreaterThanOrEqual(60);
     expect(refusedAt).toBeLessThanOrEqual(120);

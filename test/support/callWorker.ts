@@ -3,7 +3,14 @@ import { env } from "cloudflare:workers";
 import { inject } from "vitest";
 import entry from "./testWorker";
 
-let clients = 0;
+/**
+ * A client address of its own: random in 100.64.0.0/10 (4 million), so no two clients of a run share a rate-limit key,
+ * whichever files run in the one workerd the workers project shares.
+ */
+export function newClientIp(): string {
+  const n = crypto.getRandomValues(new Uint32Array(1))[0]! & 0x3fffff;
+  return `100.${64 + (n >> 16)}.${(n >> 8) & 255}.${n & 255}`;
+}
 
 /**
  * Calls the Worker's fetch handler with its env plus `vars`, as a new client (its own rate-limit key). `path` is a path
@@ -11,7 +18,7 @@ let clients = 0;
  */
 export function callWorker(path: string, init: RequestInit = {}, vars: Partial<Env> = {}): Promise<Response> {
   const request = new Request(path.startsWith("http") ? path : `http://worker${path}`, init);
-  if (!request.headers.has("cf-connecting-ip")) request.headers.set("cf-connecting-ip", `198.51.100.${++clients % 250}`);
+  if (!request.headers.has("cf-connecting-ip")) request.headers.set("cf-connecting-ip", newClientIp());
   return entry.fetch(request, { ...env, ...vars }, createExecutionContext());
 }
 

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } fr
 import { readSSE } from "../../../src/client/readSSE";
 import { answer } from "../../../src/model/offlineModel";
 import { anthropicSDK } from "../../support/anthropicSDK";
-import { callWorker, postJSON, upstream, upstreamRequests } from "../../support/callWorker";
+import { callWorker, newClientIp, postJSON, upstream, upstreamRequests } from "../../support/callWorker";
 import { firstRefusal } from "../../support/firstRefusal";
 import { weatherTool } from "../../support/fakeToolCall";
 
@@ -252,7 +252,7 @@ describe("/v1/messages refusals, in Anthropic's shapes", () => {
   });
 
   it("counts every request against the rate limit: past it, 429 rate_limit_error with Retry-After, which the SDK throws typed", async () => {
-    const ip = { "cf-connecting-ip": "203.0.113.27" };
+    const ip = { "cf-connecting-ip": newClientIp() };
     const body = { model: MODEL, messages: ask("x") };
     const { refusedAt, refusal } = await firstRefusal(() => callWorker("/v1/messages/count_tokens", postJSON(body, ip), offline));
     expect(refusedAt).toBeGreaterThanOrEqual(60);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { callWorker } from "../../support/callWorker";
+import { callWorker, newClientIp } from "../../support/callWorker";
 import { firstRefusal } from "../../support/firstRefusal";
 import { eventsOf, openSession, post, readEvents } from "./mcpWire";
 
@@ -77,7 +77,7 @@ describe("MCP sessions and calls", () => {
   });
 
   it("counts tool calls against the rate limit, not pings", async () => {
-    const ip = "203.0.113.77";
+    const ip = newClientIp();
     const session = await openSession({});
     const pings = await Promise.all(Array.from({ length: 70 }, (_, n) => post({ jsonrpc: "2.0", id: n, method: "ping" }, { "mcp-session-id": session, "cf-connecting-ip": ip })));
     expect(pings.map((response) => response.status)).toEqual(pings.map(() => 200));

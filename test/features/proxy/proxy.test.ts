@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, inject, it, vi } from "vitest";
 import { firstRefusal } from "../../support/firstRefusal";
-import { callWorker } from "../../support/callWorker";
+import { callWorker, newClientIp } from "../../support/callWorker";
 import { readLines } from "../../../src/streams/readLines";
 import { proxySettings } from "../../../src/features/proxy/proxySettings";
 
@@ -155,7 +155,7 @@ describe("/proxy", () => {
     // The 300 ms header timeout the other tests use is for /hang; a loaded run must not turn a slow 200 into a 504 here.
     const guarded = { ...vars(), PROXY_TIMEOUT_MS: "10000", API_TOKEN: "s3cret" };
     expect((await callWorker("/proxy/origin/bytes/10", {}, guarded)).status).toBe(401);
-    const ok = { authorization: "Bearer s3cret", "cf-connecting-ip": "203.0.113.77" };
+    const ok = { authorization: "Bearer s3cret", "cf-connecting-ip": newClientIp() };
     const { refusedAt, passed } = await firstRefusal(() => callWorker("/proxy/origin/bytes/10", { headers: ok }, guarded));
     expect(passed.every((s) => s === 200)).toBe(true);
     expect(refusedAt).toBeGreaterThanOrEqual(60);

@@ -1,7 +1,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { callWorker } from "../../support/callWorker";
+import { callWorker, newClientIp } from "../../support/callWorker";
 import { failingBucket, type Fault } from "../../support/failingBucket";
 import { firstRefusal } from "../../support/firstRefusal";
 import { tusSettings } from "../../../src/features/tus/tusSettings";
@@ -259,7 +259,7 @@ describe("tus: nothing lost, nothing reported that is not stored", () => {
   });
 
   it("counts every PATCH against the client's rate limit: past 60 in a minute, 429 with Tus-Resumable", async () => {
-    const client = { "cf-connecting-ip": "203.0.113.62" };
+    const client = { "cf-connecting-ip": newClientIp() };
     const url = (await create({ "upload-length": "200" })).headers.get("location")!;
     const { refusedAt, passed, refusal } = await firstRefusal((n) => patch(url, n, bytes(1), client, anySize));
     expect(passed.every((s) => s === 204)).toBe(true);
