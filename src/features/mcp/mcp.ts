@@ -6,7 +6,7 @@ import { requireToken } from "../../http/requireToken";
 import { chatBodyLimit } from "../../model/admitChat";
 import { describeIssue } from "../../model/chatParams";
 import { modelSettings } from "../../model/modelSettings";
-import { settings } from "../../settings";
+import { badConfig, settings } from "../../settings";
 import { HttpError } from "../../streams/HttpError";
 import { durableResponse, readAt } from "../../streams/durable/durableResponse";
 import { newStreamId, parseEventId } from "../../streams/durable/streamId";
@@ -183,6 +183,7 @@ async function cancelCall(env: Env, sessionId: string, requestId: unknown): Prom
 }
 
 function sessions(env: Env) {
+  if (!env.MCP_SESSIONS) throw badConfig("MCP_SESSIONS is not bound: wrangler.toml binds it to the McpSession class");
   return env.MCP_SESSIONS;
 }
 
