@@ -44,6 +44,16 @@ describe("the durable core (DurableStream) with a producer of its own", () => {
     expect((await read(id, 7)).status).toBe(416);
   });
 
+  it("frames a stream for its readers with what the framing needs of it (forStream), from each record's JSON as recorded (recordJSON)", async () => {
+    const id = newId();
+    expect(await stub(id).start(job(id, { n: 3, paceMs: 20 }, { keep: { tag: "k" } }))).toEqual({ ok: true });
+    // Joined after the first record: record 1 from the log, 2 and 3 live; every line the same shape.
+    const result = (await stub(id).read({ after: 0, format: "tagged" })) as ReadResult;
+    expect(result.ok).toBe(true);
+    const text = await new Response((result as { body: ReadableStream }).body).text();
+    expect(text).toBe([1, 2, 3].map((i) => `${id} {"tag":"k"} ${i} {"i":${i}}\n`).join("") + "end 4\n");
+  });
+
   it("gives a reader that joins mid-stream what it missed, then the live records: each once, in order", async () => {
     const id = newId();
     await stub(id).start(job(id, { n: 30, paceMs: 10 }));

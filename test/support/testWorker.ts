@@ -11,7 +11,7 @@ import { intParam } from "../../src/http/intParam";
 import { wantsResume } from "../../src/http/wantsResume";
 import { features } from "../../src/index";
 import { DurableStream, durableProducer, producersOf } from "../../src/streams/durable/DurableStream";
-import { jsonl } from "../../src/streams/framing";
+import { jsonl, type Framing } from "../../src/streams/framing";
 import { HttpError } from "../../src/streams/HttpError";
 import type { StreamContext } from "../../src/streams/runProducer";
 import { sleep } from "../../src/streams/sleep";
@@ -58,7 +58,26 @@ export default worker(all);
 /** The Worker's durable stream object, with the test producer beside the features'. */
 export class StreamObject extends streamObject(all) {}
 
-/** The durable core with the counting producer only (bound as TEST_STREAMS by vitest.config.ts). */
+/**
+ * A framing whose lines name their stream and what its job kept (`forStream`), written from each record's JSON as the
+ * log recorded it (`recordJSON`); without a stream, from the record's value.
+ */
+export const tagged: Framing = {
+  name: "tagged",
+  contentType: "text/plain",
+  accepts: [],
+  record: (value, seq) => `value ${seq} ${JSON.stringify(value)}\n`,
+  end: (_, seq) => `end ${seq}\n`,
+  error: (error, seq) => `error ${seq} ${error.code}\n`,
+  ping: undefined,
+  forStream: (streamId, kept) => ({ ...tagged, forStream: undefined, recordJSON: (json, seq) => `${streamId} ${JSON.stringify(kept)} ${seq} ${json}\n` }),
+};
+
+/** The durable core with the counting producer only (bound as TEST_STREAMS by vitest.config.ts), and `tagged`. */
 export class TestStreams extends DurableStream<Env> {
   producers = producersOf(durableCount);
+
+  override framings(streamId: string): Framing[] {
+    return [...super.framings(streamId), tagged];
+  }
 }

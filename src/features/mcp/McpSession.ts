@@ -4,7 +4,7 @@ import type { RequestId } from "./jsonRpc";
 /** What a session remembers: the protocol version agreed, the log level asked for, and its calls still cancellable. */
 export interface SessionState {
   protocolVersion: string;
-  /** The lowest level of `notifications/message` its client wants (`logging/setLevel`); unset, every level. */
+  /** The lowest level of `notifications/message` its client wants (`logging/setLevel`); unset, info. */
   level?: LogLevel;
 }
 
