@@ -31,8 +31,9 @@ export class McpSession extends DurableObject<Env> {
   /** Starts the session. */
   async open(state: SessionState, idleMs: number): Promise<void> {
     const now = Date.now();
-    await this.ctx.storage.put<Stored>("session", { ...state, idleMs, armedAt: now, calls: [] });
+    // The alarm first: a session is never stored without the alarm that ends it.
     await this.ctx.storage.setAlarm(now + idleMs);
+    await this.ctx.storage.put<Stored>("session", { ...state, idleMs, armedAt: now, calls: [] });
   }
 
   /**

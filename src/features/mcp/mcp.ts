@@ -219,10 +219,16 @@ async function readMessage(request: Request, maxBytes: number): Promise<ClientMe
   return parseMessage(body);
 }
 
-/** Whether Accept takes this media type (or any, `*\/*`, or none given). */
+/** Whether Accept takes this media type: named, or by `*\/*` or `type/*`, with q above 0; no Accept takes anything. */
 function accepts(request: Request, type: string): boolean {
   const accept = request.headers.get("accept");
-  return accept === null || accept.includes(type) || accept.includes("*/*");
+  if (accept === null) return true;
+  const wildcard = `${type.split("/")[0]}/*`;
+  return accept.split(",").some((range) => {
+    const [name = "", ...params] = range.split(";").map((part) => part.trim().toLowerCase());
+    const q = params.find((param) => param.startsWith("q="));
+    return (name === type || name === "*/*" || name === wildcard) && (q === undefined || Number(q.slice(2)) > 0);
+  });
 }
 
 function json(body: unknown, headers: Record<string, string> = {}): Response {

@@ -58,9 +58,15 @@ describe("MCP sessions and calls", () => {
 
   it("answers a tools/call with JSON, the call run whole, for a client that takes only JSON", async () => {
     const session = await openSession();
-    const response = await post(countdown(9, 2), { "mcp-session-id": session, accept: "application/json" });
-    expect(response.headers.get("content-type")).toBe("application/json");
-    expect(await response.json()).toEqual({ jsonrpc: "2.0", id: 9, result: { content: [{ type: "text", text: "Counted down from 2." }] } });
+    for (const accept of ["application/json", "application/json, text/event-stream;q=0"]) {
+      const response = await post(countdown(9, 2), { "mcp-session-id": session, accept });
+      expect(response.headers.get("content-type")).toBe("application/json");
+      expect(await response.json()).toEqual({ jsonrpc: "2.0", id: 9, result: { content: [{ type: "text", text: "Counted down from 2." }] } });
+    }
+    const refused = await post({ jsonrpc: "2.0", id: 10, method: "ping" }, { "mcp-session-id": session, accept: "text/event-stream" });
+    expect(refused.status).toBe(406);
+    const get = await callWorker("/mcp", { headers: { accept: "application/json", "mcp-session-id": session } });
+    expect(get.status).toBe(406);
   });
 
   it("keeps the session's GET stream open with heartbeats, and ends it with the session", async () => {
