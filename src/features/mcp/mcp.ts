@@ -44,7 +44,7 @@ export const postMcp = withRpcErrors(async (request: IRequest, env: Env, ctx: Ex
   if (message.kind === "request" && message.method === "initialize") return initialize(request, env, message.id, message.params);
   const sessionId = sessionOf(request);
   if (message.kind === "notification") {
-    if (!(await useSession(env, sessionId))) throw sessionNotFound();
+    await sessionState(env, sessionId);
     if (message.method === "notifications/cancelled") await cancelCall(env, sessionId, message.params.requestId);
     return accepted();
   }
