@@ -1,3 +1,6 @@
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import { describe, expect, it, vi } from "vitest";
 import { answer } from "../../../src/model/offlineModel";
 import { callWorker, upstream, upstreamRequests, workerFetch } from "../../support/callWorker";
@@ -72,6 +75,39 @@ describe("the MCP SDK's client against /mcp", () => {
     expect(seen.lastEventIds.find(Boolean)).toMatch(/^[\w-]{22}:4$/);
     expect(progress).toEqual([0, 1, 2, 3, 4, 5, 6]);
     expect(result.content).toEqual([{ type: "text", text: "Counted down from 6." }]);
+  });
+
+  it("resumes a call in a new client from the resumption token the first one saved: one GET from that event, then the result", async () => {
+    // Its stream breaks after progress 1, and the app goes away with it (no cancellation is sent): the call runs on.
+    const first = await mcpClient(fast, droppingFetch(fast, 1).fetch);
+    const tokens: string[] = [];
+    const progress: number[] = [];
+    const call = { method: "tools/call" as const, params: { name: "countdown", arguments: { seconds: 5, intervalMs: 40 } } };
+    const dropped = first.client.request(call, CallToolResultSchema, {
+      onresumptiontoken: (token) => tokens.push(token),
+      onprogress: (p) => {
+        progress.push(p.progress);
+        if (p.progress === 1) void first.client.close();
+      },
+    });
+    await expect(dropped).rejects.toThrow();
+    const lastEventIds: (string | null)[] = [];
+    const counting: typeof fetch = (input, init) => {
+      const request = new Request(input, init);
+      if (request.method === "GET") lastEventIds.push(request.headers.get("last-event-id"));
+      return workerFetch(fast)(request);
+    };
+    // A new client in the same session (the SDK skips initialize when given a session id), resuming by the token.
+    const transport = new StreamableHTTPClientTransport(new URL("http://worker/mcp"), { fetch: counting, sessionId: first.transport.sessionId });
+    const second = new Client({ name: "edge-streams-test", version: "1.0.0" });
+    await second.connect(transport);
+    // Priming, the log line, progress 0 and 1: the fourth event is the last the first client had.
+    expect(tokens.at(-1)).toMatch(/^[\w-]{22}:4$/);
+    const result = await second.request(call, CallToolResultSchema, { resumptionToken: tokens.at(-1) });
+    expect(result.content).toEqual([{ type: "text", text: "Counted down from 5." }]);
+    expect(progress).toEqual([0, 1]);
+    expect(lastEventIds).toEqual([tokens.at(-1)]);
+    await second.close();
   });
 
   it("comes back for a call whose stream the server closed on purpose (MCP_POLL_SECONDS), missing nothing", async () => {
