@@ -71,3 +71,12 @@ export async function takeTurns<T>(names: readonly string[], measure: (name: str
 }
 
 export const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
+
+/** Opens an MCP session on the Worker at `base` (an initialize): the headers its requests then carry. */
+export async function openMcpSession(base: URL): Promise<Record<string, string>> {
+  const accept = "application/json, text/event-stream";
+  const initialize = { jsonrpc: "2.0", id: "init", method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "bench", version: "1" } } };
+  const response = await fetch(new URL("/mcp", base), { method: "POST", headers: { "content-type": "application/json", accept }, body: JSON.stringify(initialize) });
+  await response.arrayBuffer();
+  return { accept, "mcp-session-id": response.headers.get("mcp-session-id")! };
+}

@@ -4,7 +4,7 @@
 // turns, and the latency each delta gains at one stream against reading the upstream itself.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { startFakeOpenAI } from "../test/node/fakeOpenAI";
-import { mean, openaiTokens, percentile, streamOnce, type Target } from "./load";
+import { mean, openaiTokens, openMcpSession, percentile, streamOnce, type Target } from "./load";
 import { startMiniflare } from "./miniflare";
 import { cpuSeconds, workerdPids } from "./processes";
 
@@ -27,17 +27,11 @@ interface Protocol {
 }
 
 // MCP clients open a session once and call tools in it: the chat tool's calls share 16 sessions, opened on first use.
-const mcpSessions = new Map<string, Promise<string>>();
-function mcpSession(base: URL, id: number): Promise<string> {
+const mcpSessions = new Map<string, Promise<Record<string, string>>>();
+function mcpSession(base: URL, id: number): Promise<Record<string, string>> {
   const key = `${base.href} ${id % 16}`;
   let session = mcpSessions.get(key);
-  if (!session) {
-    const initialize = { jsonrpc: "2.0", id: 0, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "bench", version: "1" } } };
-    session = fetch(new URL("/mcp", base), { method: "POST", headers: { "content-type": "application/json", accept: "application/json, text/event-stream" }, body: JSON.stringify(initialize) }).then(
-      async (response) => (await response.arrayBuffer(), response.headers.get("mcp-session-id")!),
-    );
-    mcpSessions.set(key, session);
-  }
+  if (!session) mcpSessions.set(key, (session = openMcpSession(base)));
   return session;
 }
 
@@ -72,7 +66,7 @@ const PROTOCOLS: Protocol[] = [
       return message ? [message.trimEnd().split(" ").at(-1)!] : [];
     },
     ends: (data) => data.includes('"result"'),
-    headers: async (base, id) => ({ accept: "application/json, text/event-stream", "mcp-session-id": await mcpSession(base, id) }),
+    headers: (base, id) => mcpSession(base, id),
   },
 ];
 

@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { parseSSE, type ServerSentEvent } from "../src/streams/parseSSE";
 import { readLines } from "../src/streams/readLines";
 import { startFakeOpenAI } from "../test/node/fakeOpenAI";
+import { openMcpSession } from "./load";
 import { cpuSeconds, peakMiB, startDev, workerdPids } from "./processes";
 
 const STREAMS = Number(process.env.BENCH_RESUME_STREAMS ?? 200);
@@ -47,15 +48,6 @@ function stampOf(event: ServerSentEvent): number | undefined {
   return value.type === "text-delta" ? Number(value.delta) : undefined;
 }
 
-/** Opens an MCP session: the headers its requests carry. */
-async function mcpSession(base: URL): Promise<Record<string, string>> {
-  const initialize = { jsonrpc: "2.0", id: "init", method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "bench", version: "1" } } };
-  const headers = { "content-type": "application/json", accept: "application/json, text/event-stream" };
-  const response = await fetch(new URL("/mcp", base), { method: "POST", headers, body: JSON.stringify(initialize) });
-  await response.arrayBuffer();
-  return { accept: headers.accept, "mcp-session-id": response.headers.get("mcp-session-id")! };
-}
-
 /** Reads a stream to its end; `leaveAfter` events, then drops it. Throws on an error event or a cut. */
 async function read(response: Response, leaveAfter = Infinity): Promise<(ServerSentEvent & { at: number })[]> {
   if (!response.ok) throw new Error(`HTTP ${response.status} ${await response.text()}`);
@@ -82,7 +74,7 @@ async function main() {
   const resumeMs: number[] = [];
   const freshMs: number[] = [];
   const mcpMs: number[] = [];
-  const mcp = await mcpSession(dev.url);
+  const mcp = await openMcpSession(dev.url);
   for (let run = 0; run < RECONNECTS; run++) {
     const first = await ask(dev.url, "/api/chat?resume=1", 100);
     const location = new URL(first.headers.get("content-location")!, dev.url);

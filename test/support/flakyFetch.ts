@@ -11,20 +11,27 @@ export function flakyFetch(vars: Partial<Env>, { drops, chunks }: { drops: numbe
     // Only what a Worker's Request takes: browser-only fields such as `mode` are refused by workerd.
     const response = await callWorker(pathname + search, { method: init?.method, body: init?.body, headers, signal: init?.signal }, vars);
     if (connections.length > drops || !response.body) return response;
-    const reader = response.body.getReader();
-    let count = 0;
-    const body = new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        const { done, value } = await reader.read();
-        if (done) return controller.close();
-        controller.enqueue(value);
-        if (++count === chunks) {
-          await reader.cancel();
-          controller.error(new TypeError("network connection lost"));
-        }
-      },
-    });
-    return new Response(body, response);
+    return new Response(breakAfter(response.body, (_, count) => count === chunks), response);
   };
   return { fetch, connections };
+}
+
+/**
+ * A body that breaks as a lost network would: passed through until `breaks` says so of a chunk (given the chunk and
+ * how many have passed, it included), then the source cancelled and the body failed.
+ */
+export function breakAfter(body: ReadableStream<Uint8Array>, breaks: (chunk: Uint8Array, count: number) => boolean): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  let count = 0;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { done, value } = await reader.read();
+      if (done) return controller.close();
+      controller.enqueue(value);
+      if (breaks(value, ++count)) {
+        await reader.cancel();
+        controller.error(new TypeError("network connection lost"));
+      }
+    },
+  });
 }

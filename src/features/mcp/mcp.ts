@@ -139,7 +139,9 @@ async function callTool(request: Request, env: Env, ctx: ExecutionContext, sessi
   if (progressToken !== undefined && !isRequestId(progressToken)) throw new RpcError(INVALID_PARAMS, "Invalid params: _meta.progressToken must be an integer or a string of at most 256 characters", 200, id);
   await rateLimit(env, request);
   const streamId = newStreamId();
-  const state = await sessionState(env, sessionId, { requestId: id, streamId });
+  // Only a streamed call is a durable stream that notifications/cancelled may stop: only it is recorded in the session.
+  const streamed = accepts(request, "text/event-stream");
+  const state = await sessionState(env, sessionId, streamed ? { requestId: id, streamId } : undefined);
   const input: CallInput = {
     tool: tool.name,
     args: checked.data,
@@ -150,7 +152,7 @@ async function callTool(request: Request, env: Env, ctx: ExecutionContext, sessi
     conformanceTools: config.conformanceTools,
   };
   const route = `${ENDPOINT} tools/call`;
-  if (!accepts(request, "text/event-stream")) return json(await runWhole(request, route, (context) => toolCallProducer(input, context, env)));
+  if (!streamed) return json(await runWhole(request, route, (context) => toolCallProducer(input, context, env)));
   const { streams, limits } = durable(env);
   const heartbeatMs = settings(env).heartbeatMs;
   const response = await durableResponse(request, streams, {

@@ -4,6 +4,7 @@ import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import { describe, expect, it, vi } from "vitest";
 import { answer } from "../../../src/model/offlineModel";
 import { callWorker, upstream, upstreamRequests, workerFetch } from "../../support/callWorker";
+import { breakAfter } from "../../support/flakyFetch";
 import { mcpClient } from "./mcpClient";
 import { eventsOf, openSession, post, readEvents } from "./mcpWire";
 
@@ -20,19 +21,7 @@ function droppingFetch(vars: Partial<Env>, after: number) {
     const response = await inner(request);
     if (!isCall || seen.dropped || !response.body) return response;
     seen.dropped = true;
-    const reader = response.body.getReader();
-    const body = new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        const { done, value } = await reader.read();
-        if (done) return controller.close();
-        controller.enqueue(value);
-        if (new TextDecoder().decode(value).includes(`"progress":${after},`)) {
-          await reader.cancel();
-          controller.error(new TypeError("network connection lost"));
-        }
-      },
-    });
-    return new Response(body, response);
+    return new Response(breakAfter(response.body, (chunk) => new TextDecoder().decode(chunk).includes(`"progress":${after},`)), response);
   };
   return { fetch, seen };
 }
