@@ -10,6 +10,7 @@ import openaiGateway from "./features/openai-gateway";
 import progressive from "./features/progressive";
 import proxy from "./features/proxy";
 import responses from "./features/responses";
+import streamProtocol from "./features/stream-protocol";
 import tus from "./features/tus";
 import uploads from "./features/uploads";
 
@@ -22,6 +23,7 @@ export const features = [
   aiChat,
   anthropic,
   mcp,
+  streamProtocol,
   proxy,
   uploads,
   tus,
@@ -33,4 +35,5 @@ export default worker(features);
 export class StreamObject extends streamObject(features) {}
 
 export { McpSession } from "./features/mcp/McpSession";
+export { ProtocolStream } from "./features/stream-protocol/ProtocolStream";
 export { TusUpload } from "./features/tus/TusUpload";

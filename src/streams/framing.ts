@@ -45,9 +45,17 @@ export interface Framing {
   partOf?(value: unknown): { id: string; opens: boolean } | undefined;
   /**
    * A protocol whose events name their stream or its request (MCP's event ids and JSON-RPC request id): the framing a
-   * durable stream's readers get, given the stream's id and what its job kept (`DurableJob.keep`).
+   * durable stream's readers get, given the stream's id and what its job kept (`DurableJob.keep`). `last`: the position
+   * of the last record when the reader opened, so a protocol can tell its replay from the live records (the Durable
+   * Streams protocol says when a reader is caught up).
    */
-  forStream?(streamId: string, kept: unknown): Framing;
+  forStream?(streamId: string, kept: unknown, last: number): Framing;
+  /**
+   * What a durable stream's reader is sent once it has every record recorded so far, when the stream is still being
+   * produced: a protocol that tells its readers they are caught up (the Durable Streams protocol's control event), or
+   * "" when its last record already said so.
+   */
+  caughtUp?(): string;
 }
 
 /**

@@ -109,6 +109,21 @@ export type ReadResult =
   | { ok: true; body: ReadableStream<Uint8Array>; headers: Record<string, string>; at: ReadAt }
   | { ok: false; reason: "not_found" | "no_framing" | "past_end" | "has_end" | "not_running" | "busy" };
 
+/** What a reader that asks part by part asks for: the records after `after`, about `maxBytes` of them, waiting `waitMs` for one. */
+export interface RangeRequest {
+  after: number;
+  maxBytes: number;
+  waitMs?: number;
+}
+
+/**
+ * Part of a stream: its records as [seq, JSON], the position of the last one recorded (the end's, once it ended), and
+ * how it ended. `past_end`: `after` is past the last position.
+ */
+export type RangeResult =
+  | { ok: true; records: [number, string][]; last: number; end?: End }
+  | { ok: false; reason: "not_found" | "past_end" };
+
 /** Where a read started (`after`: the reader gets the records after it) and the position of the last record then. */
 export interface ReadAt {
   after: number;
@@ -151,6 +166,8 @@ export abstract class DurableStream<E = unknown> extends DurableObject<E> {
   readonly #readers = new StreamReaders(() => {
     if (this.#abort) this.#armDetached();
   });
+  /** Readers of `range` waiting for the next record or the end. */
+  readonly #waiters = new Set<() => void>();
   /** Set while this instance is producing; aborting it stops the producer. */
   #abort: AbortController | undefined;
   #producing: Promise<void> | undefined;
@@ -202,11 +219,12 @@ export abstract class DurableStream<E = unknown> extends DurableObject<E> {
     if (!stream) return { ok: false, reason: "not_found" };
     const named = this.framings(stream.stream_id).find((f) => f.name === (format || stream.format));
     if (!named) return { ok: false, reason: "no_framing" };
-    const framing = named.forStream ? named.forStream(stream.stream_id, stream.input ? (JSON.parse(stream.input) as unknown) : null) : named;
     const end = this.#log.endOf();
     const live = this.#abort !== undefined;
     if (!live && liveOnly) return { ok: false, reason: "not_running" };
     const lastSent = end ? end.seq : this.#log.seq;
+    const kept = stream.input ? (JSON.parse(stream.input) as unknown) : null;
+    const framing = named.forStream ? named.forStream(stream.stream_id, kept, lastSent) : named;
     const after = tail === undefined ? asked : this.#partStart(framing, Math.max(0, lastSent - tail));
     if (end && after === end.seq) return { ok: false, reason: "has_end" };
     // Past what was sent: a confused or probing reader, unless it saw records a restart lost before they were
@@ -215,7 +233,8 @@ export abstract class DurableStream<E = unknown> extends DurableObject<E> {
     // Each reader holds its replay in memory until its client takes it: their number is what bounds the object's memory.
     if (this.#readers.open >= (stream.max_readers ?? DEFAULT_MAX_READERS)) return { ok: false, reason: "busy" };
 
-    const options = { framing, heartbeatMs: stream.heartbeat_ms, live, bufferBytes: stream.reader_buffer ?? DEFAULT_READER_BUFFER };
+    const bufferBytes = stream.reader_buffer ?? DEFAULT_READER_BUFFER;
+    const options = { framing, heartbeatMs: stream.heartbeat_ms, live, bufferBytes, caughtUp: live && !end };
     const { body, reader } = this.#readers.openReader(options, this.#log.after(after));
     // A reader past the end (it saw records a restart lost) gets the end at its own position: with that id it
     // reconnects to a 204, as every reader that has the end does, rather than to this end again.
@@ -245,6 +264,39 @@ export abstract class DurableStream<E = unknown> extends DurableObject<E> {
       return start === undefined ? after : start - 1;
     }
     return after;
+  }
+
+  /**
+   * Part of the stream as it is now, for a reader that asks again for each part (the Durable Streams protocol): the
+   * records after `after` up to about `maxBytes` of JSON (at least one), the last position recorded, and the end once
+   * there is one. With `waitMs`, a reader with every record waits that long for the next one or the end.
+   */
+  async range({ after, maxBytes, waitMs = 0 }: RangeRequest): Promise<RangeResult> {
+    let stream = this.#row();
+    if (!stream) return { ok: false, reason: "not_found" };
+    if (waitMs > 0 && after >= this.#log.seq && !this.#log.endOf()) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, waitMs);
+        function done() {
+          clearTimeout(timer);
+          resolve();
+        }
+        this.#waiters.add(done);
+      });
+      stream = this.#row();
+      if (!stream) return { ok: false, reason: "not_found" };
+    }
+    const end = this.#log.endOf();
+    const last = end ? end.seq : this.#log.seq;
+    if (after > last) return { ok: false, reason: "past_end" };
+    const records: [number, string][] = [];
+    let bytes = 0;
+    for (const [seq, json] of this.#log.after(after)) {
+      if (records.length > 0 && bytes + json.length > maxBytes) break;
+      records.push([seq, json]);
+      bytes += json.length;
+    }
+    return { ok: true, records, last, ...(end ? { end } : {}) };
   }
 
   /** What the stream is now (running or how it ended, what it kept, its first record); undefined when there is none. */
@@ -310,6 +362,7 @@ export abstract class DurableStream<E = unknown> extends DurableObject<E> {
       }
       // Sent to every reader now; written to SQLite with its batch.
       this.#readers.record(value, json, log.append(json, size));
+      this.#wake();
       firstAt ??= Date.now();
       first();
     };
@@ -353,6 +406,14 @@ export abstract class DurableStream<E = unknown> extends DurableObject<E> {
   #end(end: End): void {
     this.#log.end(end);
     this.#readers.endAll(end);
+    this.#wake();
+  }
+
+  /** Wakes every `range` waiting for a record. */
+  #wake(): void {
+    if (this.#waiters.size === 0) return;
+    for (const done of this.#waiters) done();
+    this.#waiters.clear();
   }
 
   async #finish(keepMs: number): Promise<void> {
@@ -393,6 +454,7 @@ export abstract class DurableStream<E = unknown> extends DurableObject<E> {
     if (this.#detached !== undefined) clearTimeout(this.#detached);
     this.#readers.clear();
     this.#log.reset();
+    this.#wake();
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
   }

@@ -143,6 +143,16 @@ export class RecordLog {
     this.#unwritten = [];
   }
 
+  /**
+   * Drops every record after `seq`, written or not: records a writer took in but did not commit (an append whose body
+   * failed halfway). Only for records no reader was sent; a row must not straddle `seq` (flush at each commit).
+   */
+  dropAfter(seq: number): void {
+    this.flush();
+    this.#sql.exec("DELETE FROM records WHERE first_seq > ?", seq);
+    this.seq = seq;
+  }
+
   /** Forgets what is in memory (the storage is deleted by the object). */
   reset(): void {
     if (this.#writeTimer !== undefined) clearTimeout(this.#writeTimer);

@@ -22,7 +22,11 @@ export interface OpenOptions {
   live: boolean;
   /** What the reader may leave unread past its replay before it is dropped. */
   bufferBytes: number;
+  /** The replay is every record recorded so far and more will come: it is followed by the framing's `caughtUp`. */
+  caughtUp?: boolean;
 }
+
+const encoder = new TextEncoder();
 
 // How soon a reconnecting EventSource comes back; browsers default to about 3 s.
 const RETRY_MS = 1000;
@@ -66,9 +70,11 @@ export class StreamReaders {
     this.#open.add(reader);
     // The reader went away (the body was cancelled): a write fails, or the stream errors. Or it got its end.
     out.closed.then(() => this.#open.delete(reader), () => this.#leave(reader));
-    if (options.framing.name === "sse") this.#enqueue(reader, new TextEncoder().encode(encodeSSE({ retry: RETRY_MS })));
+    if (options.framing.name === "sse") this.#enqueue(reader, encoder.encode(encodeSSE({ retry: RETRY_MS })));
     for (const [seq, json] of replay) writer.recordJSON(json, seq);
     writer.flush();
+    const caughtUp = options.caughtUp && options.framing.caughtUp?.();
+    if (caughtUp) this.#enqueue(reader, encoder.encode(caughtUp));
     reader.allowance = reader.unsent + options.bufferBytes;
     return { body, reader };
   }
@@ -91,6 +97,13 @@ export class StreamReaders {
     if (end.kind === "done") reader.writer.end(end.value, end.seq);
     else reader.writer.error(end.value as ErrorRecord, end.seq);
     // Rejects when its reader has already cancelled: nothing to do then.
+    reader.out.close().catch(() => {});
+  }
+
+  /** Closes one reader's body without an end record: it was sent a part of the stream, and asks again for the rest. */
+  release(reader: Reader): void {
+    reader.writer.flush();
+    reader.writer.stop();
     reader.out.close().catch(() => {});
   }
 

@@ -1,7 +1,9 @@
 import { sse, type Framing } from "../framing";
 import { HttpError } from "../HttpError";
 import { negotiate, pickFraming, type Negotiated } from "../negotiate";
-import type { DurableJob, DurableLimits, NamedProducer, ReadAt, ReadRequest, ReadResult, StartResult, StreamSnapshot } from "./DurableStream";
+import type {
+  DurableJob, DurableLimits, NamedProducer, RangeRequest, RangeResult, ReadAt, ReadRequest, ReadResult, StartResult, StreamSnapshot,
+} from "./DurableStream";
 import { newStreamId, parseEventId, streamNotFound } from "./streamId";
 
 /** The Durable Object namespace whose objects run durable streams (a subclass of DurableStream): what is used of it. */
@@ -12,6 +14,7 @@ export interface DurableStreams {
     stop(): Promise<boolean>;
     snapshot(): Promise<StreamSnapshot | undefined>;
     read(request: ReadRequest): Promise<ReadResult>;
+    range(request: RangeRequest): Promise<RangeResult>;
   };
 }
 

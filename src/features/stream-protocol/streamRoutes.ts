@@ -1,0 +1,58 @@
+import type { IRequest } from "itty-router";
+import { requireToken } from "../../http/requireToken";
+import { asHttpError, HttpError } from "../../streams/HttpError";
+import { errorResponse } from "../../http/errorResponse";
+import { isOwnStream, readOwnStream } from "./ownStreams";
+import { PROTOCOL_HEADERS } from "./protocolHeaders";
+import { streamName } from "./streamPath";
+
+/**
+ * Every /v1/stream/<name> request: the gate (API_TOKEN for reads and writes; writes closed without it unless
+ * ALLOW_ANONYMOUS; creations counted per client), then the stream's own object, or, for one of the project's own
+ * durable streams, its read-only view. Each answer may be read cross-origin by fetch (`Cross-Origin-Resource-Policy`).
+ */
+export async function streamRequest(request: IRequest, env: Env): Promise<Response> {
+  let response: Response;
+  try {
+    response = await answer(request, env);
+  } catch (error) {
+    response = errorResponse(asHttpError(error));
+  }
+  response = new Response(response.body, response);
+  response.headers.set("cross-origin-resource-policy", "cross-origin");
+  return response;
+}
+
+async function answer(request: IRequest, env: Env): Promise<Response> {
+  const name = streamName(new URL(request.url).pathname);
+  const writes = request.method !== "GET" && request.method !== "HEAD";
+  if (request.method === "PUT") await countCreation(env, request);
+  await requireToken(request, env, { guarded: writes, counted: request.method === "PUT" });
+  if (await isOwnStream(env, name)) return readOwnStream(request, env, name);
+  if (!env.PROTOCOL_STREAMS) throw new HttpError(500, "bad_config", "PROTOCOL_STREAMS is not bound (wrangler.toml)");
+  // The router's request is a proxy of the original: the object gets a Request of its own, with the body unread.
+  const body = request.method === "PUT" || request.method === "POST" ? request.body : null;
+  return env.PROTOCOL_STREAMS.getByName(name).fetch(new Request(request.url, { method: request.method, headers: request.headers, body }));
+}
+
+/** A stream creation counts against the client's STREAM_CREATE_LIMITER budget; over it, 429. Unbound, no limit. */
+async function countCreation(env: Env, request: Request): Promise<void> {
+  const limiter = env.STREAM_CREATE_LIMITER;
+  if (!limiter) return;
+  const { success } = await limiter.limit({ key: request.headers.get("cf-connecting-ip") ?? "local" });
+  if (!success) throw new HttpError(429, "rate_limited", "too many streams created; retry in a minute", { "retry-after": "60" });
+}
+
+/**
+ * A CORS preflight from an origin CORS_ORIGINS does not list (an allowed one is answered before the routes): it says
+ * which methods and headers the protocol uses, and allows no origin, so the browser still refuses the request.
+ */
+export function streamPreflight(): Response {
+  return new Response(null, {
+    status: 204,
+    headers: {
+      "access-control-allow-methods": "GET, HEAD, POST, PUT, DELETE",
+      "access-control-allow-headers": ["authorization", "content-type", "if-none-match", ...PROTOCOL_HEADERS].join(", "),
+    },
+  });
+}
