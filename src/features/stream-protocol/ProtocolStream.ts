@@ -2,7 +2,6 @@ import { DurableObject } from "cloudflare:workers";
 import { durableSettings } from "../../durable/durableSettings";
 import { errorResponse } from "../../http/errorResponse";
 import { settings } from "../../settings";
-import { bodyChunks } from "../../storage/bodyChunks";
 import { storageSettings } from "../../storage/storageSettings";
 import { RecordLog } from "../../streams/durable/RecordLog";
 import { StreamReaders } from "../../streams/durable/StreamReaders";
@@ -198,7 +197,7 @@ export class ProtocolStream extends DurableObject<Env> {
     this.#state.create(meta);
     this.#meta = meta;
     this.#loaded = true;
-    const body = await PeekedBody.of(bodyChunks(request.body, storageSettings(this.env).idleMs));
+    const body = await PeekedBody.of(request, storageSettings(this.env).idleMs);
     try {
       if (fork) await this.#copyFork(meta, fork);
       if (!body.empty) {
@@ -222,7 +221,7 @@ export class ProtocolStream extends DurableObject<Env> {
     const headers = request.headers;
     const closing = closedHeader(headers);
     const producer = producerHeaders(headers);
-    const body = await PeekedBody.of(bodyChunks(request.body, storageSettings(this.env).idleMs));
+    const body = await PeekedBody.of(request, storageSettings(this.env).idleMs);
     const empty = body.empty;
     try {
       const state = producer ? this.#state.producer(producer.id) : undefined;

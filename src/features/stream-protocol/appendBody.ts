@@ -1,3 +1,4 @@
+import { bodyChunks } from "../../storage/bodyChunks";
 import type { RecordLog } from "../../streams/durable/RecordLog";
 import { HttpError } from "../../streams/HttpError";
 import { utf8Length } from "../../streams/utf8Length";
@@ -12,16 +13,21 @@ const RECORD_BYTES = 192 * 1024;
 export class PeekedBody {
   readonly #chunks: AsyncGenerator<Uint8Array>;
   #first: Uint8Array | undefined;
+  /** The Content-Length the client sent, if any: a body that ends short of it was cut, not finished. */
+  readonly length: number | undefined;
 
-  private constructor(chunks: AsyncGenerator<Uint8Array>, first: Uint8Array | undefined) {
+  private constructor(chunks: AsyncGenerator<Uint8Array>, first: Uint8Array | undefined, length: number | undefined) {
     this.#chunks = chunks;
     this.#first = first;
+    this.length = length;
   }
 
-  static async of(chunks: AsyncGenerator<Uint8Array>): Promise<PeekedBody> {
+  static async of(request: Request, idleMs: number): Promise<PeekedBody> {
+    const chunks = bodyChunks(request.body, idleMs);
     const step = await chunks.next();
+    const length = request.headers.get("content-length");
     // Copied: the chunk's buffer is reused by the next read.
-    return new PeekedBody(chunks, step.done ? undefined : step.value.slice());
+    return new PeekedBody(chunks, step.done ? undefined : step.value.slice(), length === null ? undefined : Number(length));
   }
 
   /** Whether the body had nothing in it (asked before its chunks are taken). */
@@ -57,6 +63,7 @@ export interface AppendRoom {
  * recorded is flushed but not yet committed: on a refusal it is dropped again, and the error thrown.
  */
 export async function appendBody(body: PeekedBody, mode: ContentMode, log: RecordLog, room: AppendRoom, emptyArray = false): Promise<number> {
+  const before = room.bytes;
   let bytes = room.bytes;
   const take = (json: string, size: number) => {
     if (log.seq + 1 > room.maxMessages || bytes + size > room.maxBytes) {
@@ -87,6 +94,9 @@ export async function appendBody(body: PeekedBody, mode: ContentMode, log: Recor
       }
     }
     if (filled > 0) take(JSON.stringify(toBase64(part.subarray(0, filled))), filled);
+    if (body.length !== undefined && bytes - before !== body.length) {
+      throw new HttpError(400, "body_cut", "the body ended before its Content-Length: nothing of it was kept");
+    }
     return bytes;
   } catch (error) {
     log.dropAfter(room.seq);

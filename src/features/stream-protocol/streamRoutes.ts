@@ -31,8 +31,17 @@ async function answer(request: IRequest, env: Env): Promise<Response> {
   if (await isOwnStream(env, name)) return readOwnStream(request, env, name);
   if (!env.PROTOCOL_STREAMS) throw new HttpError(500, "bad_config", "PROTOCOL_STREAMS is not bound (wrangler.toml)");
   // The router's request is a proxy of the original: the object gets a Request of its own, with the body unread.
-  const body = request.method === "PUT" || request.method === "POST" ? request.body : null;
-  return env.PROTOCOL_STREAMS.getByName(name).fetch(new Request(request.url, { method: request.method, headers: request.headers, body }));
+  return env.PROTOCOL_STREAMS.getByName(name).fetch(new Request(request.url, { method: request.method, headers: request.headers, body: bodyOf(request) }));
+}
+
+/** The body, or null: the router's request object throws on reading a null one (a PUT or close with none). */
+function bodyOf(request: IRequest): ReadableStream | null {
+  if (request.method !== "PUT" && request.method !== "POST") return null;
+  try {
+    return request.body as ReadableStream | null;
+  } catch {
+    return null;
+  }
 }
 
 /** A stream creation counts against the client's STREAM_CREATE_LIMITER budget; over it, 429. Unbound, no limit. */

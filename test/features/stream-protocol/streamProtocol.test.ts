@@ -1,0 +1,107 @@
+import { DurableStream, FetchError } from "@durable-streams/client";
+import { describe, expect, it } from "vitest";
+import { callWorker, workerFetch } from "../../support/callWorker";
+
+const url = (name: string) => `http://worker/v1/stream/${name}-${crypto.randomUUID()}`;
+
+describe("/v1/stream/* refusals, as @durable-streams/client sees them", () => {
+  it("with API_TOKEN set, reads and writes need its bearer: 401 without it, 201 with it", async () => {
+    const vars = { API_TOKEN: "s3cret" };
+    const at = url("token");
+    await expect(DurableStream.create({ url: at, contentType: "text/plain", fetch: workerFetch(vars) })).rejects.toMatchObject({ status: 401 });
+    const stream = await DurableStream.create({ url: at, contentType: "text/plain", fetch: workerFetch(vars), headers: { authorization: "Bearer s3cret" } });
+    await stream.append("kept");
+    const anonymous = new DurableStream({ url: at, fetch: workerFetch(vars) });
+    await expect(anonymous.stream({ live: false })).rejects.toMatchObject({ status: 401 });
+    expect(await (await stream.stream({ live: false })).text()).toBe("kept");
+  });
+
+  it("as committed (no API_TOKEN, ALLOW_ANONYMOUS false) nobody may create a stream", async () => {
+    const create = DurableStream.create({ url: url("closed"), contentType: "text/plain", fetch: workerFetch({ ALLOW_ANONYMOUS: "false" }) });
+    await expect(create).rejects.toMatchObject({ status: 401 });
+  });
+
+  it("a client over STREAM_CREATE_LIMITER's budget gets 429 with Retry-After", async () => {
+    const STREAM_CREATE_LIMITER = { limit: async () => ({ success: false }) } as unknown as RateLimit;
+    const response = await callWorker(new URL(url("limited")).pathname, { method: "PUT" }, { STREAM_CREATE_LIMITER });
+    expect(response.status).toBe(429);
+    expect(response.headers.get("retry-after")).toBe("60");
+  });
+
+  it("a JSON append past STREAM_MAX_JSON_APPEND_BYTES (1 MiB) is a 413 and keeps nothing of itself", async () => {
+    const stream = await DurableStream.create({ url: url("full"), contentType: "application/json", fetch: workerFetch() });
+    await stream.append(JSON.stringify({ n: 1 }));
+    const refused = await stream.append(JSON.stringify({ big: "x".repeat(1024 * 1024) })).catch((error: FetchError) => error);
+    expect(refused).toMatchObject({ status: 413 });
+    expect(await stream.head()).toMatchObject({ offset: "0000000000000000_0000000000000001" });
+    expect(await (await stream.stream({ live: false })).json()).toEqual([{ n: 1 }]);
+  });
+
+  it("a bytes append whose body fails halfway keeps none of it, and the next append follows the last whole one", async () => {
+    const at = url("cut");
+    const stream = await DurableStream.create({ url: at, contentType: "application/octet-stream", fetch: workerFetch() });
+    await stream.append(new Uint8Array([1, 2, 3]));
+    let sent = 0;
+    // 600 KiB (several records of the log), then the connection fails.
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent++ < 10) controller.enqueue(new Uint8Array(64 * 1024).fill(7));
+        else controller.error(new Error("the client went away"));
+      },
+    });
+    const headers = { "content-type": "application/octet-stream", "content-length": String(1024 * 1024) };
+    const cut = await callWorker(new URL(at).pathname, { method: "POST", headers, body, duplex: "half" } as RequestInit).catch(() => undefined);
+    expect(cut === undefined || cut.status >= 400).toBe(true);
+    await stream.append(new Uint8Array([4]));
+    expect([...(await (await stream.stream({ live: false })).body())]).toEqual([1, 2, 3, 4]);
+  });
+
+  it("a long bytes stream is read back in parts of about 1 MiB, each offset leading to the next", async () => {
+    const stream = await DurableStream.create({ url: url("parts"), contentType: "application/octet-stream", fetch: workerFetch() });
+    const whole = new Uint8Array(3 * 1024 * 1024).map((_, i) => i % 251);
+    await stream.append(whole);
+    const parts: number[] = [];
+    let offset = "-1";
+    for (;;) {
+      const response = await callWorker(`${new URL(stream.url).pathname}?offset=${offset}`);
+      const part = new Uint8Array(await response.arrayBuffer());
+      if (part.byteLength === 0) break;
+      parts.push(part.byteLength);
+      offset = response.headers.get("stream-next-offset")!;
+    }
+    expect(parts.length).toBeGreaterThan(3);
+    expect(Math.max(...parts)).toBeLessThanOrEqual(1024 * 1024);
+    expect(parts.reduce((a, b) => a + b)).toBe(whole.byteLength);
+    expect(new Uint8Array(await (await stream.stream({ live: false })).body()).every((b, i) => b === whole[i])).toBe(true);
+  });
+});
+
+describe("the project's own durable streams through the protocol", () => {
+  it("a durable progressive response reads as JSON messages, resumable from any offset, and refuses writes", async () => {
+    const started = await callWorker("/api/progressive?resume=1");
+    const streamId = started.headers.get("stream-id")!;
+    await started.text();
+    const own = new DurableStream({ url: `http://worker/v1/stream/${streamId}`, fetch: workerFetch() });
+    const all = await own.stream<Record<string, unknown>>({ live: false });
+    const messages = await all.json();
+    expect(all.streamClosed).toBe(true);
+    expect(messages.at(-1)).toHaveProperty("$done");
+    const head = await own.head();
+    expect(head).toMatchObject({ exists: true, contentType: "application/json", streamClosed: true });
+    // From the second record's offset: the rest, nothing before it.
+    const rest = await own.stream<Record<string, unknown>>({ live: false, offset: "0000000000000000_0000000000000002" });
+    expect(await rest.json()).toEqual(messages.slice(2));
+    for (const method of ["POST", "PUT", "DELETE"]) {
+      const refused = await callWorker(`/v1/stream/${streamId}`, { method, headers: { "content-type": "application/json" }, body: method === "DELETE" ? null : "[1]" });
+      expect(refused.status).toBe(405);
+    }
+  });
+
+  it("a name shaped like one of the project's stream ids that is none of them is a protocol stream's", async () => {
+    const name = "abcdefghijklmnopqrstuv";
+    const stream = await DurableStream.create({ url: `http://worker/v1/stream/${name}`, contentType: "text/plain", fetch: workerFetch() });
+    await stream.append("mine");
+    expect(await (await stream.stream({ live: false })).text()).toBe("mine");
+    await stream.delete();
+  });
+});
