@@ -327,7 +327,13 @@ export class ProtocolStream extends DurableObject<Env> {
     this.#tail = this.#log.seq;
     this.#bytes = bytes;
     this.#state.appended(this.#tail, bytes);
-    if (this.#readers.live > 0) for (const [seq, json] of this.#records(from, this.#tail, Infinity)) this.#readers.record(null, json, seq);
+    // Read back from the log part by part: a long append is not held whole. A reader too far behind is dropped.
+    for (let after = from; after < this.#tail && this.#readers.live > 0; ) {
+      for (const [seq, json] of this.#records(after, this.#tail, CHUNK_BYTES)) {
+        this.#readers.record(null, json, seq);
+        after = seq;
+      }
+    }
     this.#wake();
   }
 

@@ -1,8 +1,38 @@
 import { DurableStream, FetchError } from "@durable-streams/client";
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { callWorker, workerFetch } from "../../support/callWorker";
 
 const url = (name: string) => `http://worker/v1/stream/${name}-${crypto.randomUUID()}`;
+const nameOf = (at: string) => decodeURIComponent(new URL(at).pathname.slice("/v1/stream/".length));
+
+/** Gives the stream's object other settings: it reads its limits from its own env, as deployed. */
+async function objectVars(at: string, vars: Partial<Env>): Promise<void> {
+  await runInDurableObject(env.PROTOCOL_STREAMS.getByName(nameOf(at)), (instance) => {
+    const object = instance as unknown as { env: Env };
+    object.env = { ...object.env, ...vars };
+  });
+}
+
+/** A body that sends `first`, then waits for `release()` to send `rest`: an append held in flight. */
+function heldBody(first: Uint8Array, rest: Uint8Array) {
+  const released = Promise.withResolvers<void>();
+  const sent = Promise.withResolvers<void>();
+  let step = 0;
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (step++ === 0) {
+        controller.enqueue(first);
+        return sent.resolve();
+      }
+      await released.promise;
+      controller.enqueue(rest);
+      controller.close();
+    },
+  });
+  return { body, sent: sent.promise, release: released.resolve };
+}
 
 describe("/v1/stream/* refusals, as @durable-streams/client sees them", () => {
   it("with API_TOKEN set, reads and writes need its bearer: 401 without it, 201 with it", async () => {
@@ -35,6 +65,35 @@ describe("/v1/stream/* refusals, as @durable-streams/client sees them", () => {
     expect(refused).toMatchObject({ status: 413 });
     expect(await stream.head()).toMatchObject({ offset: "0000000000000000_0000000000000001" });
     expect(await (await stream.stream({ live: false })).json()).toEqual([{ n: 1 }]);
+  });
+
+  it("an append past STREAM_MAX_BYTES is a 413 and keeps nothing of itself", async () => {
+    const stream = await DurableStream.create({ url: url("full"), contentType: "application/octet-stream", fetch: workerFetch() });
+    await objectVars(stream.url, { STREAM_MAX_BYTES: "1024" });
+    await stream.append(new Uint8Array(1000));
+    const refused = await stream.append(new Uint8Array(100)).catch((error: FetchError) => error);
+    expect(refused).toMatchObject({ status: 413 });
+    expect(await stream.head()).toMatchObject({ offset: "0000000000000000_0000000000000001" });
+    expect((await (await stream.stream({ live: false })).body()).byteLength).toBe(1000);
+  });
+
+  it("an object restarted in the middle of an append keeps the appends before it whole, and none of that one", async () => {
+    const at = url("restart");
+    const stream = await DurableStream.create({ url: at, contentType: "application/octet-stream", fetch: workerFetch() });
+    await stream.append(new Uint8Array([1, 2, 3]));
+    // 400 KiB recorded (three parts in the log), then the object restarts while the rest is awaited.
+    const { body, sent, release } = heldBody(new Uint8Array(400 * 1024).fill(9), new Uint8Array(10));
+    const headers = { "content-type": "application/octet-stream" };
+    const append = callWorker(new URL(at).pathname, { method: "POST", headers, body, duplex: "half" } as RequestInit).catch(() => undefined);
+    await sent;
+    // abort() ends the object's every request, this one's too.
+    await runInDurableObject(env.PROTOCOL_STREAMS.getByName(nameOf(at)), (_, state) => state.abort("restarted on purpose")).catch(() => {});
+    release();
+    const cut = await append;
+    expect(cut === undefined || cut.status >= 500).toBe(true);
+    expect(await stream.head()).toMatchObject({ offset: "0000000000000000_0000000000000001" });
+    await stream.append(new Uint8Array([4]));
+    expect([...(await (await stream.stream({ live: false })).body())]).toEqual([1, 2, 3, 4]);
   });
 
   it("a bytes append whose body fails halfway keeps none of it, and the next append follows the last whole one", async () => {
