@@ -1,7 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { DurableJob, DurableLimits, ReadResult, StreamSnapshot } from "../../src/streams/durable/DurableStream";
+import type { DurableJob, DurableLimits, RangeResult, ReadResult, StreamSnapshot } from "../../src/streams/durable/DurableStream";
 import type { CountInput } from "../support/testWorker";
 
 // The durable core alone: TestStreams (test/support/testWorker.ts) runs a counting producer that belongs to no feature.
@@ -101,6 +101,33 @@ describe("the durable core (DurableStream) with a producer of its own", () => {
       }, { timeout: 5000, interval: 50 });
     expect((await ended(abandoned)).end).toMatchObject({ kind: "error", value: { code: "abandoned" } });
     expect((await ended(polled)).end).toEqual({ kind: "done", value: { counted: 20 } });
+  });
+
+  it("gives a reader that asks part by part (range) the records after its position, at most about maxBytes, then waits for the next", async () => {
+    const id = newId();
+    await stub(id).start(job(id, { n: 6, paceMs: 150 }));
+    const range = async (after: number, maxBytes: number, waitMs = 0) => (await stub(id).range({ after, maxBytes, waitMs })) as unknown as RangeResult & { ok: true };
+    // Each record's JSON is {"i":N}, 7 bytes: 15 bytes hold two.
+    const first = await range(0, 15);
+    expect(first.records.map(([seq, json]) => [seq, JSON.parse(json)])).toEqual([[1, { i: 1 }]]);
+    expect(first.end).toBeUndefined();
+    // Caught up: it waits for the next record, which comes ~150 ms later, well inside the wait.
+    const started = Date.now();
+    const next = await range(first.last, 1000, 5000);
+    expect(next.records[0]![0]).toBe(first.last + 1);
+    expect(Date.now() - started).toBeLessThan(2000);
+    let at = next.records.at(-1)![0];
+    let last: RangeResult & { ok: true };
+    do {
+      last = await range(at, 15, 5000);
+      at = last.records.at(-1)?.[0] ?? at;
+    } while (!last.end);
+    expect(last.end).toMatchObject({ kind: "done", seq: 7 });
+    expect(last.last).toBe(7);
+    // Once all are recorded, a part holds as many as fit.
+    expect((await range(0, 15)).records.map(([seq]) => seq)).toEqual([1, 2]);
+    expect(await stub(id).range({ after: 8, maxBytes: 10 })).toEqual({ ok: false, reason: "past_end" });
+    expect(await stub(newId()).range({ after: 0, maxBytes: 10 })).toEqual({ ok: false, reason: "not_found" });
   });
 
   it("cancels: readers get cancelled, and the stream is gone", async () => {

@@ -17,6 +17,7 @@ import { protocolFraming } from "./protocolFraming";
 import { CLOSED, closedHeader, EXPIRES_AT, NEXT_OFFSET, SSE_ENCODING, STREAM_SEQ, TTL } from "./protocolHeaders";
 import { protocolSettings } from "./protocolSettings";
 import { StreamState, type StreamMeta } from "./StreamState";
+import { streamName } from "./streamPath";
 import { createRequest, sameConfig } from "./createRequest";
 
 // What one catch-up or long-poll answer, or one SSE connection's replay, carries at most (of JSON, or of base64):
@@ -164,6 +165,8 @@ export class ProtocolStream extends DurableObject<Env> {
       return this.#written(existing, 200);
     }
     let fork: (ForkPoint & { ok: true }) | undefined;
+    // Its own source would wait for itself: this object takes one writer at a time.
+    if (asked.fork?.from === streamName(url.pathname)) throw new HttpError(400, "bad_fork", "a stream cannot be forked from itself");
     if (asked.fork) {
       const point = await this.#sources().getByName(asked.fork.from).forkPoint({ ...asked.fork, contentType: asked.contentType });
       if (!point.ok) throw new HttpError(point.status, point.code, point.message);
@@ -218,6 +221,8 @@ export class ProtocolStream extends DurableObject<Env> {
 
   async #post(request: Request): Promise<Response> {
     const meta = await this.#existing();
+    // The TTL's window slides from when a write starts: a long append does not expire under itself.
+    this.#touch(meta);
     const headers = request.headers;
     const closing = closedHeader(headers);
     const producer = producerHeaders(headers);

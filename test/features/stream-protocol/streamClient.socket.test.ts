@@ -1,4 +1,5 @@
 import { DurableStream, IdempotentProducer } from "@durable-streams/client";
+import { durableStreamConnection, toDurableStreamResponse } from "@durable-streams/tanstack-ai-transport";
 import { describe, expect, it } from "vitest";
 import { useWranglerDev } from "../../e2e/wranglerDev";
 
@@ -91,5 +92,34 @@ describe("@durable-streams/client against the Worker", () => {
     expect(messages.slice(0, -1)).toEqual(sse.slice(0, messages.length - 1));
     // Its producer writes it: the client's append is refused.
     await expect(new DurableStream({ url, contentType: "application/json" }).append(JSON.stringify({ forged: true }))).rejects.toMatchObject({ status: 405 });
+  });
+
+  it("carries a TanStack AI run through TanStack's durable stream adapter: its connection follows what its server helper writes", async () => {
+    const url = streamUrl("tanstack");
+    const chunks = [
+      { type: "RUN_STARTED", runId: "r1", threadId: "t1" },
+      { type: "TEXT_MESSAGE_START", messageId: "m1", role: "assistant" },
+      ...["Hel", "lo ", "there"].map((delta) => ({ type: "TEXT_MESSAGE_CONTENT", messageId: "m1", delta })),
+      { type: "TEXT_MESSAGE_END", messageId: "m1" },
+      { type: "RUN_FINISHED", runId: "r1", threadId: "t1" },
+    ];
+    await DurableStream.create({ url, contentType: "application/json" });
+    // The browser side: its connection follows the stream over SSE (a snapshot of the messages so far, then each
+    // chunk) until the stream is closed.
+    const read: unknown[] = [];
+    const reading = (async () => {
+      for await (const chunk of durableStreamConnection({ sendUrl: url }).subscribe()) read.push(chunk);
+    })();
+    async function* run() {
+      for (const chunk of chunks) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        yield chunk;
+      }
+    }
+    // The server side: the adapter appends each chunk as the run makes it, then closes the stream.
+    const written = await toDurableStreamResponse(run(), { stream: { writeUrl: url }, mode: "await" });
+    expect(written.status).toBe(200);
+    await reading;
+    expect(read).toEqual([{ type: "MESSAGES_SNAPSHOT", messages: [] }, ...chunks]);
   });
 });
