@@ -45,17 +45,18 @@ export async function readOwnStream(request: Request, env: Env, name: string): P
   if (live !== null && live !== "long-poll" && live !== "sse") throw new HttpError(400, "bad_live", "live must be long-poll or sse");
   if (live !== null && !url.searchParams.has("offset")) throw new HttpError(400, "offset_required", `live=${live} needs an offset`);
   const offset = offsetParam(url);
-  const tail = offset === "now" ? found(await stream.range({ after: 0, maxBytes: 0 })) : undefined;
-  const after = tail ? tail.last : (offset as number);
+  const tail = offset === "now" || live === "sse" ? found(await stream.range({ after: 0, maxBytes: 0 })) : undefined;
+  const after = offset === "now" ? tail!.last : (offset as number);
   if (live === "sse") {
-    if (tail?.end) return new Response(closedEvent(tail.last), { headers: { "content-type": "text/event-stream", "cache-control": "no-cache" } });
+    if (after > tail!.last) throw new HttpError(400, "bad_offset", "the offset is past the end of the stream");
+    // At the end of a stream that ended: the closing control event (the core's reader would answer 204).
+    if (tail!.end && after >= tail!.last) return new Response(closedEvent(tail!.last), { headers: { "content-type": "text/event-stream", "cache-control": "no-cache" } });
     return readAt(durable(env).streams, name, { after }, ownStreamFraming, url.pathname);
   }
   const base = { mode: "json" as const, contentType: "application/json", after, tag: name, shared: !settings(env).apiToken };
-  if (tail && live === null) return emptyResponse(200, { ...base, upToDate: true, closed: tail.end !== undefined });
+  if (offset === "now" && live === null) return emptyResponse(200, { ...base, upToDate: true, closed: tail!.end !== undefined });
   const waitMs = live === "long-poll" ? protocolSettings(env).longPollMs : 0;
   const part = found(await stream.range({ after, maxBytes: CHUNK_BYTES, waitMs }));
-  if (after > part.last) throw new HttpError(400, "bad_offset", "the offset is past the end of the stream");
   const records = part.records;
   const reached = (records.at(-1)?.[0] ?? after) + 1;
   if (part.end && reached === part.end.seq) {

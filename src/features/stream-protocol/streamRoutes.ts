@@ -27,7 +27,8 @@ async function answer(request: IRequest, env: Env): Promise<Response> {
   const name = streamName(new URL(request.url).pathname);
   const writes = request.method !== "GET" && request.method !== "HEAD";
   if (request.method === "PUT") await countCreation(env, request);
-  await requireToken(request, env, { guarded: writes, counted: request.method === "PUT" });
+  // A wrong token counts against RATE_LIMITER, as anywhere: the creation limit is far looser.
+  await requireToken(request, env, { guarded: writes });
   if (await isOwnStream(env, name)) return readOwnStream(request, env, name);
   if (!env.PROTOCOL_STREAMS) throw new HttpError(500, "bad_config", "PROTOCOL_STREAMS is not bound (wrangler.toml)");
   // The router's request is a proxy of the original: the object gets a Request of its own, with the body unread.

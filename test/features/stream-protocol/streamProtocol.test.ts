@@ -145,11 +145,15 @@ describe("the project's own durable streams through the protocol", () => {
     const messages = await all.json();
     expect(all.streamClosed).toBe(true);
     expect(messages.at(-1)).toHaveProperty("$done");
-    const head = await own.head();
+    const head = (await own.head()) as { offset: string };
     expect(head).toMatchObject({ exists: true, contentType: "application/json", streamClosed: true });
     // From the second record's offset: the rest, nothing before it.
     const rest = await own.stream<Record<string, unknown>>({ live: false, offset: "0000000000000000_0000000000000002" });
     expect(await rest.json()).toEqual(messages.slice(2));
+    // A reader at its end, over SSE: told it is closed at once.
+    const atEnd = await callWorker(`/v1/stream/${streamId}?offset=${head.offset}&live=sse`);
+    expect(atEnd.headers.get("content-type")).toBe("text/event-stream");
+    expect(await atEnd.text()).toBe(`event: control\ndata:{"streamNextOffset":"${head.offset}","streamClosed":true,"upToDate":true}\n\n`);
     for (const method of ["POST", "PUT", "DELETE"]) {
       const refused = await callWorker(`/v1/stream/${streamId}`, { method, headers: { "content-type": "application/json" }, body: method === "DELETE" ? null : "[1]" });
       expect(refused.status).toBe(405);
