@@ -20,25 +20,28 @@ const decoder = new TextDecoder();
 /**
  * The protocol's SSE (PROTOCOL.md 5.8): each record an `event: data` (a JSON message as a one-element array, bytes as
  * base64, text as its lines) followed by an `event: control` with the offset after it; `upToDate` once the reader
- * has every record, `streamClosed` at the end. Stateful: one per reader. The project's own streams are read through it too (`ownStreamFraming`):
- * their end record is then one message more, `{"$done": …}` or `{"$error": …}`, as in JSON Lines.
+ * has every record, `streamClosed` at the end. Stateful: one per reader. The project's own streams are read through
+ * it too (`ownStreamFraming`): their end record is then one message more, `{"$done": …}` or `{"$error": …}`, as in
+ * JSON Lines.
  */
 export function protocolFraming(reader: SSEReader, endIsMessage = false): Framing {
-  const control = (next: number, fields: Record<string, unknown>) =>
-    event("control", JSON.stringify({ streamNextOffset: formatOffset(next), ...fields }));
-  const live = () => ({ streamCursor: nextCursor(reader.cursor) });
-  const closed = { streamClosed: true, upToDate: true };
+  // The control events, written out rather than stringified: one follows every record. Offsets and cursors are digits
+  // and underscores, nothing JSON escapes.
+  const control = (next: number, tail: string) => `event: control\ndata:{"streamNextOffset":"${formatOffset(next)}"${tail}}\n\n`;
+  const live = (upToDate: boolean) => `,"streamCursor":"${nextCursor(reader.cursor)}"${upToDate ? ',"upToDate":true' : ""}`;
+  const closed = ',"streamClosed":true,"upToDate":true';
   const data = (json: string) => {
-    if (reader.mode === "json") return event("data", `[${json}]`);
+    // JSON text (stringifyLine's) and base64 hold no line break: one data line.
+    if (reader.mode === "json") return `event: data\ndata:[${json}]\n\n`;
     const base64 = JSON.parse(json) as string;
-    return event("data", reader.mode === "bytes" ? base64 : decoder.decode(fromBase64(base64)));
+    if (reader.mode === "bytes") return `event: data\ndata:${base64}\n\n`;
+    return event("data", decoder.decode(fromBase64(base64)));
   };
   // Told it is caught up: by the control event after the last record of its replay, else by one of its own.
   let told = false;
   const recordJSON = (json: string, seq: number) => {
-    if (seq < reader.last) return data(json) + control(seq, live());
-    told = true;
-    return data(json) + control(seq, { ...live(), upToDate: true });
+    if (seq >= reader.last) told = true;
+    return data(json) + control(seq, live(seq >= reader.last));
   };
   return {
     name: SSE_FRAMING,
@@ -49,7 +52,7 @@ export function protocolFraming(reader: SSEReader, endIsMessage = false): Framin
     recordJSON,
     end: (summary, seq) => (endIsMessage ? data(stringifyLine({ $done: summary ?? {} })) : "") + control(seq, closed),
     error: (error, seq) => (endIsMessage ? data(stringifyLine({ $error: error })) : "") + control(seq, closed),
-    caughtUp: () => (told ? "" : control(reader.last, { ...live(), upToDate: true })),
+    caughtUp: () => (told ? "" : control(reader.last, live(true))),
     ping: encodeSSE({ comment: "ping" }),
     forStream: (_streamId, _kept, last) => protocolFraming({ ...reader, last }, endIsMessage),
   };
@@ -57,7 +60,7 @@ export function protocolFraming(reader: SSEReader, endIsMessage = false): Framin
 
 /** The one event a reader at the end of a closed stream is sent. */
 export function closedEvent(seq: number): string {
-  return event("control", JSON.stringify({ streamNextOffset: formatOffset(seq), streamClosed: true, upToDate: true }));
+  return `event: control\ndata:{"streamNextOffset":"${formatOffset(seq)}","streamClosed":true,"upToDate":true}\n\n`;
 }
 
 const LINE_BREAK = /\r\n|\r|\n/;
