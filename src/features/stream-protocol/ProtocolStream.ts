@@ -5,6 +5,8 @@ import { settings } from "../../settings";
 import { storageSettings } from "../../storage/storageSettings";
 import { RecordLog } from "../../streams/durable/RecordLog";
 import { StreamReaders } from "../../streams/durable/StreamReaders";
+import { streamNotFound } from "../../streams/durable/streamId";
+import { Waiters } from "../../streams/durable/Waiters";
 import { HttpError } from "../../streams/HttpError";
 import { appendBody, PeekedBody, recordSize } from "./appendBody";
 import { chunkResponse, emptyResponse } from "./chunkResponse";
@@ -35,7 +37,7 @@ export class ProtocolStream extends DurableObject<Env> {
   readonly #state = new StreamState(this.ctx.storage.sql);
   readonly #readers = new StreamReaders(() => {});
   /** Long-polls waiting for the next append, the close or the deletion. */
-  readonly #waiters = new Set<() => void>();
+  readonly #waiters = new Waiters();
   #meta: StreamMeta | undefined;
   #loaded = false;
   /** The last committed record and the stream's size then. */
@@ -112,11 +114,11 @@ export class ProtocolStream extends DurableObject<Env> {
     this.#touch(meta);
     const echoed = url.searchParams.get("cursor");
     if (live === "sse") return this.#sse(meta, after, echoed);
-    const base = { mode: meta.mode, contentType: meta.contentType, after, tag: this.#tag(meta), shared: !settings(this.env).apiToken };
+    const base = { mode: meta.mode, contentType: meta.contentType, after, tag: meta.incarnation, shared: !settings(this.env).apiToken };
     if (offset === "now" && live === null) return emptyResponse(200, { ...base, after: this.#tail, upToDate: true, closed: meta.closed });
     const cursor = live === null ? undefined : nextCursor(echoed);
     if (live === "long-poll" && after >= this.#tail && !meta.closed) {
-      await this.#wait(protocolSettings(this.env).longPollMs);
+      await this.#waiters.wait(protocolSettings(this.env).longPollMs);
       if (this.#meta !== meta || meta.deleted) throw streamNotFound();
       if (after >= this.#tail) return emptyResponse(204, { ...base, after: this.#tail, upToDate: true, closed: meta.closed, cursor });
     } else if (live === "long-poll" && after >= this.#tail) {
@@ -196,23 +198,30 @@ export class ProtocolStream extends DurableObject<Env> {
       deleted: false,
     };
     meta.idleUntil = now + (this.#idleMs(meta) ?? 0);
+    // Records left by a creation a restart cut short: never a stream, since its row was never written.
+    if (this.#log.row()) await this.ctx.storage.deleteAll();
     this.#log.create({ streamId: url.pathname, keepMs: 0, heartbeatMs: 0, format: "protocol", keep: null, maxReaders: 0, readerBufferBytes: 0 });
-    this.#state.create(meta);
-    this.#meta = meta;
-    this.#loaded = true;
     const body = await PeekedBody.of(request, storageSettings(this.env).idleMs);
+    let appends: [number, number][];
     try {
-      if (fork) await this.#copyFork(meta, fork);
+      // The inherited records, then the body's, are recorded first; the stream exists once its row is written, below.
+      appends = fork ? await this.#copyFork(meta, fork) : [];
       if (!body.empty) {
-        const room = { seq: this.#tail, bytes: this.#bytes, ...limits };
-        this.#commit(await appendBody(body, meta.mode, this.#log, room, true));
+        const [seq = 0, bytes = 0] = appends.at(-1) ?? [];
+        const size = await appendBody(body, meta.mode, this.#log, { seq, bytes, ...limits }, true);
+        appends.push([this.#log.seq, size]);
       }
     } catch (error) {
       await this.#wipe(meta);
       throw error;
     }
+    // One synchronous step: the row, where each append ends, the closure. A restart before it leaves no stream.
     meta.closed = asked.closed;
-    this.#state.save(meta);
+    this.#state.create(meta);
+    for (const [seq, bytes] of appends) this.#state.appended(seq, bytes);
+    [this.#tail, this.#bytes] = appends.at(-1) ?? [0, 0];
+    this.#meta = meta;
+    this.#loaded = true;
     await this.ctx.storage.setAlarm(this.#deadline(meta));
     const response = this.#written(meta, 201);
     response.headers.set("location", `${url.origin}${url.pathname}`);
@@ -311,7 +320,7 @@ export class ProtocolStream extends DurableObject<Env> {
     meta.deleted = true;
     this.#state.save(meta);
     this.#readers.clear();
-    this.#wake();
+    this.#waiters.wake();
   }
 
   async #wipe(meta: StreamMeta): Promise<void> {
@@ -320,7 +329,7 @@ export class ProtocolStream extends DurableObject<Env> {
     this.#meta = undefined;
     this.#tail = 0;
     this.#bytes = 0;
-    this.#wake();
+    this.#waiters.wake();
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     if (meta.forkedFrom !== null) await this.#sources().getByName(meta.forkedFrom).releaseFork();
@@ -339,17 +348,22 @@ export class ProtocolStream extends DurableObject<Env> {
         after = seq;
       }
     }
-    this.#wake();
+    this.#waiters.wake();
   }
 
   #close(): void {
     this.#readers.endAll({ kind: "done", seq: this.#tail, value: null });
-    this.#wake();
+    this.#waiters.wake();
   }
 
-  async #copyFork(meta: StreamMeta, fork: ForkPoint & { ok: true }): Promise<void> {
+  /**
+   * Records a fork's inherited records, copied from its source part by part; returns where each inherited append
+   * ends, with the size then (the fork point ends one, and the partial record of a sub-offset another).
+   */
+  async #copyFork(meta: StreamMeta, fork: ForkPoint & { ok: true }): Promise<[number, number][]> {
     const source = this.#sources().getByName(meta.forkedFrom!);
     const ends = new Set(fork.appends);
+    const appends: [number, number][] = [];
     let bytes = 0;
     for (let after = 0; after < fork.point; ) {
       // Over RPC, a tuple arrives as an array: it is one.
@@ -359,7 +373,7 @@ export class ProtocolStream extends DurableObject<Env> {
         bytes += recordSize(meta.mode, json);
         this.#log.append(json, 0);
         this.#log.flush();
-        if (ends.has(seq) || seq === fork.point) this.#state.appended(seq, bytes);
+        if (ends.has(seq) || seq === fork.point) appends.push([seq, bytes]);
         after = seq;
       }
     }
@@ -367,10 +381,9 @@ export class ProtocolStream extends DurableObject<Env> {
       bytes += recordSize(meta.mode, fork.partial);
       this.#log.append(fork.partial, 0);
       this.#log.flush();
-      this.#state.appended(this.#log.seq, bytes);
+      appends.push([this.#log.seq, bytes]);
     }
-    this.#tail = this.#log.seq;
-    this.#bytes = bytes;
+    return appends;
   }
 
   /** The committed records after `after`, up to `upTo`, of about `maxBytes` of JSON (at least one). */
@@ -416,26 +429,6 @@ export class ProtocolStream extends DurableObject<Env> {
     return Math.min(meta.expiresAt ?? Infinity, this.#idleMs(meta) === null ? Infinity : meta.idleUntil);
   }
 
-  #tag(meta: StreamMeta): string {
-    return meta.incarnation;
-  }
-
-  #wait(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.#waiters.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.#waiters.add(done);
-    });
-  }
-
-  #wake(): void {
-    for (const done of [...this.#waiters]) done();
-  }
-
   #sources(): DurableObjectNamespace<ProtocolStream> {
     return this.env.PROTOCOL_STREAMS;
   }
@@ -448,6 +441,3 @@ export class ProtocolStream extends DurableObject<Env> {
   }
 }
 
-function streamNotFound(): HttpError {
-  return new HttpError(404, "stream_not_found", "no such stream");
-}

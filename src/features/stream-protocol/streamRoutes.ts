@@ -1,4 +1,6 @@
 import type { IRequest } from "itty-router";
+import { forwardable } from "../../http/forwardable";
+import { countAgainst } from "../../http/rateLimit";
 import { requireToken } from "../../http/requireToken";
 import { asHttpError, HttpError } from "../../streams/HttpError";
 import { errorResponse } from "../../http/errorResponse";
@@ -26,31 +28,13 @@ export async function streamRequest(request: IRequest, env: Env): Promise<Respon
 async function answer(request: IRequest, env: Env): Promise<Response> {
   const name = streamName(new URL(request.url).pathname);
   const writes = request.method !== "GET" && request.method !== "HEAD";
-  if (request.method === "PUT") await countCreation(env, request);
+  // Creations count against their own budget (wrangler.toml: 1,000 every 10 s).
+  if (request.method === "PUT") await countAgainst(env.STREAM_CREATE_LIMITER, request, 10);
   // A wrong token counts against RATE_LIMITER, as anywhere: the creation limit is far looser.
   await requireToken(request, env, { guarded: writes });
   if (await isOwnStream(env, name)) return readOwnStream(request, env, name);
   if (!env.PROTOCOL_STREAMS) throw new HttpError(500, "bad_config", "PROTOCOL_STREAMS is not bound (wrangler.toml)");
-  // The router's request is a proxy of the original: the object gets a Request of its own, with the body unread.
-  return env.PROTOCOL_STREAMS.getByName(name).fetch(new Request(request.url, { method: request.method, headers: request.headers, body: bodyOf(request) }));
-}
-
-/** The body, or null: the router's request object throws on reading a null one (a PUT or close with none). */
-function bodyOf(request: IRequest): ReadableStream | null {
-  if (request.method !== "PUT" && request.method !== "POST") return null;
-  try {
-    return request.body as ReadableStream | null;
-  } catch {
-    return null;
-  }
-}
-
-/** A stream creation counts against the client's STREAM_CREATE_LIMITER budget; over it, 429. Unbound, no limit. */
-async function countCreation(env: Env, request: Request): Promise<void> {
-  const limiter = env.STREAM_CREATE_LIMITER;
-  if (!limiter) return;
-  const { success } = await limiter.limit({ key: request.headers.get("cf-connecting-ip") ?? "local" });
-  if (!success) throw new HttpError(429, "rate_limited", "too many streams created; retry in a minute", { "retry-after": "60" });
+  return env.PROTOCOL_STREAMS.getByName(name).fetch(forwardable(request));
 }
 
 /**

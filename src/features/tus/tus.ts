@@ -1,4 +1,5 @@
 import type { IRequest } from "itty-router";
+import { forwardable } from "../../http/forwardable";
 import { admitCostly } from "../../http/admitCostly";
 import { requireToken } from "../../http/requireToken";
 import { tusSettings } from "./tusSettings";
@@ -97,10 +98,7 @@ export async function tusResource(request: IRequest, env: Env): Promise<Response
     }
     if (!/^\d{1,16}$/.test(request.headers.get("upload-offset") ?? "")) throw tusError(400, "bad_request", "Upload-Offset must be a non-negative integer");
   }
-  // A plain Request: the router's request object does not cross to a Durable Object.
-  // Only a PATCH has a body (the router's request object throws on reading a null one).
-  const body = request.method === "PATCH" ? request.body : null;
-  const forwarded = new Request(request.url, { method: request.method, headers: request.headers, body });
+  const forwarded = forwardable(request);
   forwarded.headers.set(TUS_CONFIG_HEADER, JSON.stringify(tusSettings(env)));
   const answer = await uploads(env).getByName(key).fetch(forwarded);
   // A Durable Object's response has immutable headers; the router adds its own.

@@ -7,6 +7,7 @@ import { runProducer, type StreamContext } from "../runProducer";
 import { utf8Length } from "../utf8Length";
 import { RecordLog, type End, type StreamRow } from "./RecordLog";
 import { StreamReaders } from "./StreamReaders";
+import { Waiters } from "./Waiters";
 import { eventId } from "./streamId";
 
 /** A producer a durable stream can run: it gets the input the Worker sent (structured-cloned) and the object's env. */
@@ -167,7 +168,7 @@ export abstract class DurableStream<E = unknown> extends DurableObject<E> {
     if (this.#abort) this.#armDetached();
   });
   /** Readers of `range` waiting for the next record or the end. */
-  readonly #waiters = new Set<() => void>();
+  readonly #waiters = new Waiters();
   /** Set while this instance is producing; aborting it stops the producer. */
   #abort: AbortController | undefined;
   #producing: Promise<void> | undefined;
@@ -275,14 +276,7 @@ export abstract class DurableStream<E = unknown> extends DurableObject<E> {
     let stream = this.#row();
     if (!stream) return { ok: false, reason: "not_found" };
     if (waitMs > 0 && after >= this.#log.seq && !this.#log.endOf()) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, waitMs);
-        function done() {
-          clearTimeout(timer);
-          resolve();
-        }
-        this.#waiters.add(done);
-      });
+      await this.#waiters.wait(waitMs);
       stream = this.#row();
       if (!stream) return { ok: false, reason: "not_found" };
     }
@@ -362,7 +356,7 @@ export abstract class DurableStream<E = unknown> extends DurableObject<E> {
       }
       // Sent to every reader now; written to SQLite with its batch.
       this.#readers.record(value, json, log.append(json, size));
-      this.#wake();
+      this.#waiters.wake();
       firstAt ??= Date.now();
       first();
     };
@@ -406,14 +400,7 @@ export abstract class DurableStream<E = unknown> extends DurableObject<E> {
   #end(end: End): void {
     this.#log.end(end);
     this.#readers.endAll(end);
-    this.#wake();
-  }
-
-  /** Wakes every `range` waiting for a record. */
-  #wake(): void {
-    if (this.#waiters.size === 0) return;
-    for (const done of this.#waiters) done();
-    this.#waiters.clear();
+    this.#waiters.wake();
   }
 
   async #finish(keepMs: number): Promise<void> {
@@ -454,7 +441,7 @@ export abstract class DurableStream<E = unknown> extends DurableObject<E> {
     if (this.#detached !== undefined) clearTimeout(this.#detached);
     this.#readers.clear();
     this.#log.reset();
-    this.#wake();
+    this.#waiters.wake();
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
   }

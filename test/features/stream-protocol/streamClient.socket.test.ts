@@ -1,6 +1,7 @@
 import { DurableStream, IdempotentProducer } from "@durable-streams/client";
 import { durableStreamConnection, toDurableStreamResponse } from "@durable-streams/tanstack-ai-transport";
 import { describe, expect, it } from "vitest";
+import { existsSync } from "node:fs";
 import { useWranglerDev } from "../../e2e/wranglerDev";
 
 // `npm start`, with the offline model fast and a short long-poll.
@@ -75,7 +76,9 @@ describe("@durable-streams/client against the Worker", () => {
     });
   }
 
-  it("reads a chat answer started with ?resume=1 through the protocol: one message per record, then the end, then closed", async () => {
+  // The chat feature's durable answer, over SSE (the feature's framing is in the Worker's stream object); left out
+  // when the chat feature is removed.
+  it.skipIf(!existsSync("src/features/chat"))("reads a chat answer started with ?resume=1 through the protocol over SSE: one message per record, then the end, then closed", async () => {
     const chat = await fetch(new URL("/api/chat?q=protocol&resume=1", worker.url));
     const streamId = chat.headers.get("stream-id")!;
     expect(streamId).toMatch(/^[A-Za-z0-9_-]{22}$/);

@@ -2,6 +2,7 @@ import { DurableStream, FetchError } from "@durable-streams/client";
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { newStreamId } from "../../../src/streams/durable/streamId";
 import { callWorker, workerFetch } from "../../support/callWorker";
 
 const url = (name: string) => `http://worker/v1/stream/${name}-${crypto.randomUUID()}`;
@@ -55,7 +56,7 @@ describe("/v1/stream/* refusals, as @durable-streams/client sees them", () => {
     const STREAM_CREATE_LIMITER = { limit: async () => ({ success: false }) } as unknown as RateLimit;
     const response = await callWorker(new URL(url("limited")).pathname, { method: "PUT" }, { STREAM_CREATE_LIMITER });
     expect(response.status).toBe(429);
-    expect(response.headers.get("retry-after")).toBe("60");
+    expect(response.headers.get("retry-after")).toBe("10");
   });
 
   it("a JSON append past STREAM_MAX_JSON_APPEND_BYTES (1 MiB) is a 413 and keeps nothing of itself", async () => {
@@ -94,6 +95,21 @@ describe("/v1/stream/* refusals, as @durable-streams/client sees them", () => {
     expect(await stream.head()).toMatchObject({ offset: "0000000000000000_0000000000000001" });
     await stream.append(new Uint8Array([4]));
     expect([...(await (await stream.stream({ live: false })).body())]).toEqual([1, 2, 3, 4]);
+  });
+
+  it("a creation cut by a restart while its body arrives leaves no stream, and the name can be created again", async () => {
+    const at = url("restart-create");
+    const { body, sent, release } = heldBody(new Uint8Array(400 * 1024).fill(5), new Uint8Array(10));
+    const headers = { "content-type": "application/octet-stream" };
+    const creating = callWorker(new URL(at).pathname, { method: "PUT", headers, body, duplex: "half" } as RequestInit).catch(() => undefined);
+    await sent;
+    await runInDurableObject(env.PROTOCOL_STREAMS.getByName(nameOf(at)), (_, state) => state.abort("restarted on purpose")).catch(() => {});
+    release();
+    const cut = await creating;
+    expect(cut === undefined || cut.status >= 500).toBe(true);
+    expect((await callWorker(new URL(at).pathname, { method: "HEAD" })).status).toBe(404);
+    const stream = await DurableStream.create({ url: at, contentType: "text/plain", body: "again", fetch: workerFetch() });
+    expect(await (await stream.stream({ live: false })).text()).toBe("again");
   });
 
   it("a bytes append whose body fails halfway keeps none of it, and the next append follows the last whole one", async () => {
@@ -136,28 +152,44 @@ describe("/v1/stream/* refusals, as @durable-streams/client sees them", () => {
 });
 
 describe("the project's own durable streams through the protocol", () => {
-  it("a durable progressive response reads as JSON messages, resumable from any offset, and refuses writes", async () => {
-    const started = await callWorker("/api/progressive?resume=1");
-    const streamId = started.headers.get("stream-id")!;
-    await started.text();
-    const own = new DurableStream({ url: `http://worker/v1/stream/${streamId}`, fetch: workerFetch() });
+  // The durable core's own counting producer (TestStreams, test/support/testWorker.ts), standing in for the features'
+  // durable streams: the Worker reads it as it reads theirs, from STREAMS.
+  const core = { STREAMS: env.TEST_STREAMS as unknown as Env["STREAMS"] };
+  const limits = { keepMs: 60_000, detachedMs: 60_000, maxEvents: 1000, maxBytes: 64 * 1024 };
+  async function counted(n: number, paceMs: number): Promise<string> {
+    const streamId = newStreamId();
+    const job = { streamId, producer: "count", input: { n, paceMs }, route: "/test", format: "jsonl", heartbeatMs: 60_000, limits };
+    expect(await env.TEST_STREAMS.getByName(streamId).start(job)).toEqual({ ok: true });
+    return streamId;
+  }
+
+  it("reads as JSON messages (each record, then the end), resumable from any offset, read-only", async () => {
+    const streamId = await counted(5, 0);
+    const own = new DurableStream({ url: `http://worker/v1/stream/${streamId}`, fetch: workerFetch(core) });
     const all = await own.stream<Record<string, unknown>>({ live: false });
-    const messages = await all.json();
+    expect(await all.json()).toEqual([{ i: 1 }, { i: 2 }, { i: 3 }, { i: 4 }, { i: 5 }, { $done: { counted: 5 } }]);
     expect(all.streamClosed).toBe(true);
-    expect(messages.at(-1)).toHaveProperty("$done");
     const head = (await own.head()) as { offset: string };
-    expect(head).toMatchObject({ exists: true, contentType: "application/json", streamClosed: true });
+    expect(head).toMatchObject({ exists: true, contentType: "application/json", streamClosed: true, offset: "0000000000000000_0000000000000006" });
     // From the second record's offset: the rest, nothing before it.
     const rest = await own.stream<Record<string, unknown>>({ live: false, offset: "0000000000000000_0000000000000002" });
-    expect(await rest.json()).toEqual(messages.slice(2));
+    expect(await rest.json()).toEqual([{ i: 3 }, { i: 4 }, { i: 5 }, { $done: { counted: 5 } }]);
     // A reader at its end, over SSE: told it is closed at once.
-    const atEnd = await callWorker(`/v1/stream/${streamId}?offset=${head.offset}&live=sse`);
+    const atEnd = await callWorker(`/v1/stream/${streamId}?offset=${head.offset}&live=sse`, {}, core);
     expect(atEnd.headers.get("content-type")).toBe("text/event-stream");
     expect(await atEnd.text()).toBe(`event: control\ndata:{"streamNextOffset":"${head.offset}","streamClosed":true,"upToDate":true}\n\n`);
     for (const method of ["POST", "PUT", "DELETE"]) {
-      const refused = await callWorker(`/v1/stream/${streamId}`, { method, headers: { "content-type": "application/json" }, body: method === "DELETE" ? null : "[1]" });
+      const refused = await callWorker(`/v1/stream/${streamId}`, { method, headers: { "content-type": "application/json" }, body: method === "DELETE" ? null : "[1]" }, core);
       expect(refused.status).toBe(405);
     }
+  });
+
+  it("is followed by long-poll while it is produced, until it ends", async () => {
+    const streamId = await counted(4, 100);
+    const own = new DurableStream({ url: `http://worker/v1/stream/${streamId}`, fetch: workerFetch(core) });
+    const messages: unknown[] = [];
+    for await (const message of (await own.stream({ live: "long-poll" })).jsonStream()) messages.push(message);
+    expect(messages).toEqual([{ i: 1 }, { i: 2 }, { i: 3 }, { i: 4 }, { $done: { counted: 4 } }]);
   });
 
   it("a name shaped like one of the project's stream ids that is none of them is a protocol stream's", async () => {
