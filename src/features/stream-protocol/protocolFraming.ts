@@ -15,8 +15,6 @@ export interface SSEReader {
   cursor: string | null;
 }
 
-const decoder = new TextDecoder();
-
 /**
  * The protocol's SSE (PROTOCOL.md 5.8): each record an `event: data` (a JSON message as a one-element array, bytes as
  * base64, text as its lines) followed by an `event: control` with the offset after it; `upToDate` once the reader
@@ -25,6 +23,7 @@ const decoder = new TextDecoder();
  * JSON Lines.
  */
 export function protocolFraming(reader: SSEReader, endIsMessage = false): Framing {
+  const text = new TextDecoder();
   // The control events, written out rather than stringified: one follows every record. Offsets and cursors are digits
   // and underscores, nothing JSON escapes.
   const control = (next: number, tail: string) => `event: control\ndata:{"streamNextOffset":"${formatOffset(next)}"${tail}}\n\n`;
@@ -35,7 +34,8 @@ export function protocolFraming(reader: SSEReader, endIsMessage = false): Framin
     if (reader.mode === "json") return `event: data\ndata:[${json}]\n\n`;
     const base64 = JSON.parse(json) as string;
     if (reader.mode === "bytes") return `event: data\ndata:${base64}\n\n`;
-    return event("data", decoder.decode(fromBase64(base64)));
+    // One decoder for the reader's whole stream: a character split across two appends is whole in the second event.
+    return event("data", text.decode(fromBase64(base64), { stream: true }));
   };
   // Told it is caught up: by the control event after the last record of its replay, else by one of its own.
   let told = false;

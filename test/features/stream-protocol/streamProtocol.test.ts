@@ -131,6 +131,24 @@ describe("/v1/stream/* refusals, as @durable-streams/client sees them", () => {
     expect([...(await (await stream.stream({ live: false })).body())]).toEqual([1, 2, 3, 4]);
   });
 
+  it("a text stream over SSE keeps a character whose bytes two appends split", async () => {
+    const stream = await DurableStream.create({ url: url("utf8"), contentType: "text/plain", fetch: workerFetch() });
+    // Following from the tail, so both appends arrive as SSE events (a catch-up read would send the bytes as they are).
+    const following = await stream.stream({ live: "sse", offset: "now" });
+    const texts: string[] = [];
+    const reading = (async () => {
+      for await (const chunk of following.textStream()) {
+        texts.push(chunk);
+        if (texts.join("").length >= 2) break;
+      }
+    })();
+    const bytes = new TextEncoder().encode("né");
+    await stream.append(bytes.subarray(0, 2));
+    await stream.append(bytes.subarray(2));
+    await reading;
+    expect(texts.join("")).toBe("né");
+  });
+
   it("a long bytes stream is read back in parts of about 1 MiB, each offset leading to the next", async () => {
     const stream = await DurableStream.create({ url: url("parts"), contentType: "application/octet-stream", fetch: workerFetch() });
     const whole = new Uint8Array(3 * 1024 * 1024).map((_, i) => i % 251);
