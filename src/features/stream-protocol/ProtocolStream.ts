@@ -118,7 +118,11 @@ export class ProtocolStream extends DurableObject<Env> {
     if (offset === "now" && live === null) return emptyResponse(200, { ...base, after: this.#tail, upToDate: true, closed: meta.closed });
     const cursor = live === null ? undefined : nextCursor(echoed);
     if (live === "long-poll" && after >= this.#tail && !meta.closed) {
-      await this.#waiters.wait(protocolSettings(this.env).longPollMs);
+      const { longPollMs, maxWaiters } = protocolSettings(this.env);
+      if (this.#waiters.size >= maxWaiters) {
+        throw new HttpError(503, "too_many_readers", "this stream has as many long-polls waiting as it may; retry shortly", { "retry-after": "5" });
+      }
+      await this.#waiters.wait(longPollMs);
       if (this.#meta !== meta || meta.deleted) throw streamNotFound();
       if (after >= this.#tail) return emptyResponse(204, { ...base, after: this.#tail, upToDate: true, closed: meta.closed, cursor });
     } else if (live === "long-poll" && after >= this.#tail) {

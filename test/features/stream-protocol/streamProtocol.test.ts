@@ -78,6 +78,22 @@ describe("/v1/stream/* refusals, as @durable-streams/client sees them", () => {
     expect((await (await stream.stream({ live: false })).body()).byteLength).toBe(1000);
   });
 
+  it("a long-poll past STREAM_MAX_WAITERS is a 503 with Retry-After; the ones waiting get the next append", async () => {
+    const stream = await DurableStream.create({ url: url("waiters"), contentType: "application/json", fetch: workerFetch() });
+    await objectVars(stream.url, { STREAM_MAX_WAITERS: "2" });
+    const tail = (await stream.head()) as { offset: string };
+    const poll = () => callWorker(`${new URL(stream.url).pathname}?offset=${tail.offset}&live=long-poll`);
+    const polls = [poll(), poll(), poll()];
+    // The first to answer is the one refused: it can be only once the other two wait.
+    const refused = await Promise.race(polls);
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get("retry-after")).toBe("5");
+    await stream.append(JSON.stringify({ n: 1 }));
+    const answers = await Promise.all(polls);
+    expect(answers.filter((response) => response !== refused).map((response) => response.status)).toEqual([200, 200]);
+    for (const response of answers) if (response !== refused) expect(await response.json()).toEqual([{ n: 1 }]);
+  });
+
   it("an object restarted in the middle of an append keeps the appends before it whole, and none of that one", async () => {
     const at = url("restart");
     const stream = await DurableStream.create({ url: at, contentType: "application/octet-stream", fetch: workerFetch() });
