@@ -16,6 +16,21 @@ async function objectVars(at: string, vars: Partial<Env>): Promise<void> {
   });
 }
 
+/**
+ * Sends 400 KiB of bytes to the stream (three parts in its log), restarts its object while the rest is awaited, then
+ * lets the rest go: the answer, if the request got one.
+ */
+async function restartedWhileSending(at: string, method: "PUT" | "POST"): Promise<Response | undefined> {
+  const { body, sent, release } = heldBody(new Uint8Array(400 * 1024).fill(9), new Uint8Array(10));
+  const headers = { "content-type": "application/octet-stream" };
+  const answer = callWorker(new URL(at).pathname, { method, headers, body, duplex: "half" } as RequestInit).catch(() => undefined);
+  await sent;
+  // abort() ends the object's every request, this one's too.
+  await runInDurableObject(env.PROTOCOL_STREAMS.getByName(nameOf(at)), (_, state) => state.abort("restarted on purpose")).catch(() => {});
+  release();
+  return answer;
+}
+
 /** A body that sends `first`, then waits for `release()` to send `rest`: an append held in flight. */
 function heldBody(first: Uint8Array, rest: Uint8Array) {
   const released = Promise.withResolvers<void>();
@@ -98,15 +113,7 @@ describe("/v1/stream/* refusals, as @durable-streams/client sees them", () => {
     const at = url("restart");
     const stream = await DurableStream.create({ url: at, contentType: "application/octet-stream", fetch: workerFetch() });
     await stream.append(new Uint8Array([1, 2, 3]));
-    // 400 KiB recorded (three parts in the log), then the object restarts while the rest is awaited.
-    const { body, sent, release } = heldBody(new Uint8Array(400 * 1024).fill(9), new Uint8Array(10));
-    const headers = { "content-type": "application/octet-stream" };
-    const append = callWorker(new URL(at).pathname, { method: "POST", headers, body, duplex: "half" } as RequestInit).catch(() => undefined);
-    await sent;
-    // abort() ends the object's every request, this one's too.
-    await runInDurableObject(env.PROTOCOL_STREAMS.getByName(nameOf(at)), (_, state) => state.abort("restarted on purpose")).catch(() => {});
-    release();
-    const cut = await append;
+    const cut = await restartedWhileSending(at, "POST");
     expect(cut === undefined || cut.status >= 500).toBe(true);
     expect(await stream.head()).toMatchObject({ offset: "0000000000000000_0000000000000001" });
     await stream.append(new Uint8Array([4]));
@@ -115,13 +122,7 @@ describe("/v1/stream/* refusals, as @durable-streams/client sees them", () => {
 
   it("a creation cut by a restart while its body arrives leaves no stream, and the name can be created again", async () => {
     const at = url("restart-create");
-    const { body, sent, release } = heldBody(new Uint8Array(400 * 1024).fill(5), new Uint8Array(10));
-    const headers = { "content-type": "application/octet-stream" };
-    const creating = callWorker(new URL(at).pathname, { method: "PUT", headers, body, duplex: "half" } as RequestInit).catch(() => undefined);
-    await sent;
-    await runInDurableObject(env.PROTOCOL_STREAMS.getByName(nameOf(at)), (_, state) => state.abort("restarted on purpose")).catch(() => {});
-    release();
-    const cut = await creating;
+    const cut = await restartedWhileSending(at, "PUT");
     expect(cut === undefined || cut.status >= 500).toBe(true);
     expect((await callWorker(new URL(at).pathname, { method: "HEAD" })).status).toBe(404);
     const stream = await DurableStream.create({ url: at, contentType: "text/plain", body: "again", fetch: workerFetch() });
