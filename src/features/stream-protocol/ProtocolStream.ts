@@ -67,14 +67,25 @@ export class ProtocolStream extends DurableObject<Env> {
     }
   }
 
-  /** For a fork being made from this stream: where it diverges and what it inherits; counts the fork. */
+  /** For a fork being made from this stream: where it diverges and what it inherits. */
   forkPoint(request: ForkRequest): Promise<ForkPoint> {
     return this.#serial(async () => {
       const meta = await this.#current();
-      return forkOf(meta, request, { tail: this.#tail, state: this.#state, records: (after, upTo) => this.#records(after, upTo, Infinity) }, () => {
-        meta!.forks++;
-        this.#state.save(meta!);
-      });
+      return forkOf(meta, request, { tail: this.#tail, state: this.#state, records: (after, upTo) => this.#records(after, upTo, Infinity) });
+    });
+  }
+
+  /**
+   * A fork of this stream now exists (it has its copy of the records): while any does, deleting this stream only marks
+   * it deleted. Counted once the fork is made, so a fork that failed or was cut by a restart is never counted; a
+   * fork made from a stream deleted meanwhile counts for nothing.
+   */
+  countFork(): Promise<void> {
+    return this.#serial(async () => {
+      const meta = this.#load();
+      if (!meta) return;
+      meta.forks++;
+      this.#state.save(meta);
     });
   }
 
@@ -216,7 +227,8 @@ export class ProtocolStream extends DurableObject<Env> {
         appends.push([this.#log.seq, size]);
       }
     } catch (error) {
-      await this.#wipe(meta);
+      // Not made: its source has not counted it.
+      await this.#wipe(meta, false);
       throw error;
     }
     // One synchronous step: the row, where each append ends, the closure. A restart before it leaves no stream.
@@ -227,6 +239,7 @@ export class ProtocolStream extends DurableObject<Env> {
     this.#meta = meta;
     this.#loaded = true;
     await this.ctx.storage.setAlarm(this.#deadline(meta));
+    if (fork) await this.#sources().getByName(meta.forkedFrom!).countFork();
     const response = this.#written(meta, 201);
     response.headers.set("location", `${url.origin}${url.pathname}`);
     return response;
@@ -327,7 +340,8 @@ export class ProtocolStream extends DurableObject<Env> {
     this.#waiters.wake();
   }
 
-  async #wipe(meta: StreamMeta): Promise<void> {
+  /** Deletes everything; a fork tells its source it is gone, unless the source never counted it (`counted` false). */
+  async #wipe(meta: StreamMeta, counted = true): Promise<void> {
     this.#readers.clear();
     this.#log.reset();
     this.#meta = undefined;
@@ -336,7 +350,7 @@ export class ProtocolStream extends DurableObject<Env> {
     this.#waiters.wake();
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
-    if (meta.forkedFrom !== null) await this.#sources().getByName(meta.forkedFrom).releaseFork();
+    if (meta.forkedFrom !== null && counted) await this.#sources().getByName(meta.forkedFrom).releaseFork();
   }
 
   /** Makes the records appended up to the log's position readable: to the live readers, the long-polls, and the log. */

@@ -28,9 +28,8 @@ export interface ForkSource {
 /**
  * The fork check, on the source (PROTOCOL.md 4.2): it exists and is not deleted, the type matches, the offset is not
  * past its tail, and a sub-offset stays inside the append after the offset (messages for JSON, bytes otherwise).
- * `count` is called once the fork is accepted: the source then knows it has one more.
  */
-export function forkOf(meta: StreamMeta | undefined, request: ForkRequest, source: ForkSource, count: () => void): ForkPoint {
+export function forkOf(meta: StreamMeta | undefined, request: ForkRequest, source: ForkSource): ForkPoint {
   if (!meta) return { ok: false, status: 404, code: "stream_not_found", message: "the stream to fork does not exist" };
   if (meta.deleted) return { ok: false, status: 409, code: "stream_deleted", message: "the stream to fork was deleted" };
   if (request.contentType !== null && essenceOf(request.contentType) !== essenceOf(meta.contentType)) {
@@ -63,7 +62,6 @@ export function forkOf(meta: StreamMeta | undefined, request: ForkRequest, sourc
       if (left > 0) return badFork("Stream-Fork-Sub-Offset is past the append's bytes");
     }
   }
-  count();
   return { ok: true, contentType: meta.contentType, ttl: meta.ttl, expiresAt: meta.expiresAt, point, partial, appends: source.state.appendsUpTo(point) };
 }
 

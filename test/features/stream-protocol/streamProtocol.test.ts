@@ -1,7 +1,7 @@
 import { DurableStream, FetchError } from "@durable-streams/client";
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { newStreamId } from "../../../src/streams/durable/streamId";
 import { callWorker, workerFetch } from "../../support/callWorker";
 
@@ -20,13 +20,17 @@ async function objectVars(at: string, vars: Partial<Env>): Promise<void> {
  * Sends 400 KiB of bytes to the stream (three parts in its log), restarts its object while the rest is awaited, then
  * lets the rest go: the answer, if the request got one.
  */
-async function restartedWhileSending(at: string, method: "PUT" | "POST"): Promise<Response | undefined> {
+async function restartedWhileSending(at: string, method: "PUT" | "POST", more: Record<string, string> = {}): Promise<Response | undefined> {
   const { body, sent, release } = heldBody(new Uint8Array(400 * 1024).fill(9), new Uint8Array(10));
-  const headers = { "content-type": "application/octet-stream" };
+  const headers = { "content-type": "application/octet-stream", ...more };
   const answer = callWorker(new URL(at).pathname, { method, headers, body, duplex: "half" } as RequestInit).catch(() => undefined);
   await sent;
+  // The object is recording (its log exists: a creation has checked its fork's source and copied from it).
+  const object = env.PROTOCOL_STREAMS.getByName(nameOf(at));
+  const hasLog = (state: DurableObjectState) => state.storage.sql.exec("SELECT name FROM sqlite_master WHERE name = 'records'").toArray().length;
+  await vi.waitFor(async () => expect(await runInDurableObject(object, (_, state) => hasLog(state))).toBe(1));
   // abort() ends the object's every request, this one's too.
-  await runInDurableObject(env.PROTOCOL_STREAMS.getByName(nameOf(at)), (_, state) => state.abort("restarted on purpose")).catch(() => {});
+  await runInDurableObject(object, (_, state) => state.abort("restarted on purpose")).catch(() => {});
   release();
   return answer;
 }
@@ -127,6 +131,16 @@ describe("/v1/stream/* refusals, as @durable-streams/client sees them", () => {
     expect((await callWorker(new URL(at).pathname, { method: "HEAD" })).status).toBe(404);
     const stream = await DurableStream.create({ url: at, contentType: "text/plain", body: "again", fetch: workerFetch() });
     expect(await (await stream.stream({ live: false })).text()).toBe("again");
+  });
+
+  it("a fork whose creation a restart cut is not counted by its source: the source, deleted, is gone (404), not kept (410)", async () => {
+    const source = await DurableStream.create({ url: url("fork-source"), contentType: "application/octet-stream", body: new Uint8Array([1]), fetch: workerFetch() });
+    const fork = url("fork-cut");
+    const cut = await restartedWhileSending(fork, "PUT", { "stream-forked-from": new URL(source.url).pathname });
+    expect(cut === undefined || cut.status >= 500).toBe(true);
+    expect((await callWorker(new URL(fork).pathname, { method: "HEAD" })).status).toBe(404);
+    await source.delete();
+    expect((await callWorker(new URL(source.url).pathname, { method: "HEAD" })).status).toBe(404);
   });
 
   it("a bytes append whose body fails halfway keeps none of it, and the next append follows the last whole one", async () => {
