@@ -33,7 +33,8 @@ async function main() {
   const vars = ["--var", `OPENAI_BASE_URL:${base}`, "--var", "OPENAI_API_KEY:sk-bench", "--var", "CHAT_MAX_TOKENS:1000"];
   const [ours, peer] = await Promise.all([
     startDev("edge-streams", vars),
-    startDev("peer", ["-c", "bench/peer/wrangler.toml", ...vars]),
+    // Like with like: the peer binds the rate limiter this Worker binds (the direct-socket run below has both without too).
+    startDev("peer", ["-c", "bench/peer/wrangler.limited.toml", ...vars]),
   ]);
   const targets: Record<string, Target> = {
     direct: {
@@ -47,7 +48,7 @@ async function main() {
       tokens: openaiTokens,
     },
     // Both relays get the same request: a JSON POST, from one address per simulated client (the per-client rate
-    // limit counts them apart; the peer has none).
+    // limit, which both bind, counts them apart).
     [ours.name]: { name: ours.name, request: (tokens, client, tool) => post(new URL("/api/chat", ours.url), tokens, client, tool), tokens: sseTokens },
     [peer.name]: { name: peer.name, request: (tokens, client, tool) => post(peer.url, tokens, client, tool), tokens: sseTokens },
   };
@@ -169,18 +170,31 @@ async function main() {
   await new Promise((resolve) => setTimeout(resolve, 1000));
   const floor = await measureFloor(base, STREAMS, () => ++client);
   const devFigure = (name: string) => load[name]!.cpuPer1000TokensMs;
-  console.log(`\nwithout the dev hop (Miniflare), ${STREAMS} concurrent   CPU ms/1000 tokens (each turn)   token p99 ms   errors`);
+  console.log(`\ndirect socket (Miniflare, no dev hop), ${STREAMS} concurrent   CPU ms/1000 tokens (each turn)   CPU ms/stream (each turn)   token p99 ms   errors`);
   for (const [name, f] of Object.entries(floor)) {
-    const cpu = `${f.cpuPer1000TokensMs.toFixed(1)} (${f.turns1000TokensMs.join(", ")})`;
-    console.log(`  ${name.padEnd(40)} ${cpu.padStart(30)} ${f.tokenP99Ms.toFixed(1).padStart(14)} ${String(f.errors).padStart(8)}`);
+    const perToken = `${f.cpuPer1000TokensMs.toFixed(1)} (${f.turns1000TokensMs.join(", ")})`;
+    const perStream = `${f.cpuPerStreamMs.toFixed(2)} (${f.turnsPerStreamMs.join(", ")})`;
+    console.log(`  ${name.padEnd(40)} ${perToken.padStart(30)} ${perStream.padStart(25)} ${f.tokenP99Ms.toFixed(1).padStart(14)} ${String(f.errors).padStart(8)}`);
   }
-  const direct = (name: string) => floor[`${name} direct`]!.cpuPer1000TokensMs;
-  const [oursDirect, peerDirect, passthrough, pump] = [direct(ours.name), direct(peer.name), direct("native passthrough"), direct("JavaScript pump")];
+  const f = (name: string) => floor[name]!;
+  const [passthrough, pump] = [f("native passthrough").cpuPer1000TokensMs, f("JavaScript pump").cpuPer1000TokensMs];
+  const goal = (figure: number, max: number) => `${round(figure)}× (goal ≤ ${max}×${figure <= max ? ", met" : ", not met"})`;
   console.log(
-    `  ours ÷ peer on a direct socket ${round(oursDirect / peerDirect)}× (under wrangler dev ${round(devFigure(ours.name) / devFigure(peer.name))}×); ` +
-      `above the native passthrough ${round((oursDirect - passthrough) / (peerDirect - passthrough))}×; ` +
-      `the JavaScript pump alone is ${round(pump / peerDirect)}× the peer; ` +
-      `the dev hop's share of ours under wrangler dev: ${Math.round(100 * (1 - oursDirect / devFigure(ours.name)))}%`,
+    `  ours ÷ peer, limiter unbound: per stream ${goal(f("ours").cpuPerStreamMs / f("peer").cpuPerStreamMs, 1)}, ` +
+      `per token ${round(f("ours").cpuPer1000TokensMs / f("peer").cpuPer1000TokensMs)}×`,
+  );
+  console.log(
+    `  ours ÷ peer, limiter bound on both: per stream ${goal(f("ours + limiter").cpuPerStreamMs / f("peer + limiter").cpuPerStreamMs, 1.1)}, ` +
+      `per token ${round(f("ours + limiter").cpuPer1000TokensMs / f("peer + limiter").cpuPer1000TokensMs)}×`,
+  );
+  console.log(
+    `  the limiter's local cost per stream (Miniflare's emulation): ours ${round(f("ours + limiter").cpuPerStreamMs - f("ours").cpuPerStreamMs)} ms, ` +
+      `peer ${round(f("peer + limiter").cpuPerStreamMs - f("peer").cpuPerStreamMs)} ms`,
+  );
+  console.log(
+    `  above the native passthrough, ours ÷ peer ${round((f("ours").cpuPer1000TokensMs - passthrough) / (f("peer").cpuPer1000TokensMs - passthrough))}×; ` +
+      `the JavaScript pump alone is ${round(pump / f("peer").cpuPer1000TokensMs)}× the peer; ` +
+      `the dev hop's share of ours under wrangler dev: ${Math.round(100 * (1 - f("ours + limiter").cpuPer1000TokensMs / devFigure(ours.name)))}%`,
   );
 
   // 5. Latency at 200 concurrent streams, at the benchmark's pace and at a fifth of it.

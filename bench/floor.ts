@@ -17,6 +17,9 @@ const LATENCY_RAMP_MS = 1000;
 export interface FloorFigures {
   cpuPer1000TokensMs: number;
   turns1000TokensMs: number[];
+  /** What the 20-token run cost beyond its tokens, per stream: set-up, admission, the end. */
+  cpuPerStreamMs: number;
+  turnsPerStreamMs: number[];
   tokenP99Ms: number;
   errors: number;
 }
@@ -28,15 +31,19 @@ export interface LatencyFigures {
 
 const round = (value: number, digits = 2) => Number(value.toFixed(digits));
 
-// Each relay's Worker and the routes measured on it. The peer's Worker also serves the floors: the upstream's SSE
-// returned as fetch gave it, or pumped through JavaScript unchanged.
+// Each relay's Worker and the routes measured on it, like with like: each relay with the rate limiter bound (Miniflare
+// emulates it with a Durable Object and SQLite per call, a cost the edge's has not) and without it. The peer's
+// unbound Worker also serves the floors: the upstream's SSE returned as fetch gave it, or pumped through JavaScript.
 const RELAYS = [
-  { name: "edge-streams", config: "wrangler.toml", routes: [["edge-streams", "/api/chat", sseTokens]] },
+  { name: "edge-streams", config: "wrangler.toml", withoutRateLimit: true, routes: [["ours", "/api/chat", sseTokens]] },
+  { name: "edge-streams-limited", config: "wrangler.toml", withoutRateLimit: false, routes: [["ours + limiter", "/api/chat", sseTokens]] },
   {
     name: "peer",
     config: "bench/peer/wrangler.toml",
+    withoutRateLimit: true,
     routes: [["peer", "/", sseTokens], ["JavaScript pump", "/pump", openaiTokens], ["native passthrough", "/passthrough", openaiTokens]],
   },
+  { name: "peer-limited", config: "bench/peer/wrangler.limited.toml", withoutRateLimit: false, routes: [["peer + limiter", "/", sseTokens]] },
 ] as const;
 
 /** Runs `count` answers of `tokens` at once, their starts spread over `spreadMs`; their token latencies and errors. */
@@ -54,10 +61,10 @@ async function load(target: Target, count: number, tokens: number, nextClient: (
 const varsFor = (upstream: string) => ({ OPENAI_BASE_URL: upstream, OPENAI_API_KEY: "sk-bench", CHAT_MAX_TOKENS: "1000" });
 
 /**
- * Runs `streams` concurrent short (20-token) then long (100-token) answers through each target, through Miniflare's
- * entry and on a direct socket; the CPU difference between the runs, per token, is the per-token cost with per-stream
- * costs cancelled out. Both Workers run at once, each in its own workerd, and the targets take turns (in order, then
- * reversed; the figure is the mean). `upstream` is the fake's OpenAI base URL (stamp mode); `nextClient` numbers the
+ * Runs `streams` concurrent short (20-token) then long (100-token) answers through each target on a direct socket; the
+ * CPU difference between the runs, per token, is the per-token cost with per-stream costs cancelled out, and what the
+ * short run cost beyond its tokens is the per-stream cost. Every Worker runs at once, each in its own workerd, and the
+ * targets take turns (in order, then reversed; the figure is the mean). `upstream` is the fake's OpenAI base URL (stamp mode); `nextClient` numbers the
  * simulated clients across the whole benchmark.
  */
 export async function measureFloor(upstream: string, streams: number, nextClient: () => number): Promise<Record<string, FloorFigures>> {
@@ -65,14 +72,11 @@ export async function measureFloor(upstream: string, streams: number, nextClient
   const running: MiniflareWorker[] = [];
   for (const relay of RELAYS) {
     const others = new Set(workerdPids(process.pid));
-    const mf = await startMiniflare(relay.name, relay.config, varsFor(upstream));
+    const mf = await startMiniflare(relay.name, relay.config, varsFor(upstream), { withoutRateLimit: relay.withoutRateLimit, quiet: true });
     running.push(mf);
     const pids = workerdPids(process.pid).filter((pid) => !others.has(pid));
     for (const [label, path, tokens] of relay.routes) {
-      for (const [way, url] of [["entry", mf.entry], ["direct", mf.direct]] as const) {
-        const name = `${label} ${way}`;
-        targets.set(name, { target: { name, request: (count, id) => post(new URL(path, url), count, id), tokens }, pids });
-      }
+      targets.set(label, { target: { name: label, request: (count, id) => post(new URL(path, mf.direct), count, id), tokens }, pids });
     }
   }
   const turns = await takeTurns([...targets.keys()], async (name) => {
@@ -84,7 +88,9 @@ export async function measureFloor(upstream: string, streams: number, nextClient
     };
     const short = await cpuFor(SHORT);
     const long = await cpuFor(LONG);
-    return { perToken: (long.cpuS - short.cpuS) / (streams * (LONG - SHORT)), errors: short.errors + long.errors, p99: short.p99 };
+    const perToken = (long.cpuS - short.cpuS) / (streams * (LONG - SHORT));
+    const perStream = (short.cpuS - streams * SHORT * perToken) / streams;
+    return { perToken, perStream, errors: short.errors + long.errors, p99: short.p99 };
   });
   await Promise.all(running.map((mf) => mf.dispose()));
   return Object.fromEntries(
@@ -93,6 +99,8 @@ export async function measureFloor(upstream: string, streams: number, nextClient
       {
         cpuPer1000TokensMs: round(mean(runs.map((r) => r.perToken)) * 1e6, 1),
         turns1000TokensMs: runs.map((r) => round(r.perToken * 1e6, 1)),
+        cpuPerStreamMs: round(mean(runs.map((r) => r.perStream)) * 1000),
+        turnsPerStreamMs: runs.map((r) => round(r.perStream * 1000)),
         tokenP99Ms: round(mean(runs.map((r) => r.p99)), 1),
         errors: runs.reduce((sum, r) => sum + r.errors, 0),
       },
@@ -120,7 +128,7 @@ export async function measureLatency(root: string, paceMs: number, nextClient: (
   };
   latency.direct = summary((await load(direct, LATENCY_STREAMS, LONG, nextClient, LATENCY_RAMP_MS)).latencies);
   for (const relay of RELAYS) {
-    const mf = await startMiniflare(relay.name, relay.config, varsFor(upstream));
+    const mf = await startMiniflare(relay.name, relay.config, varsFor(upstream), { withoutRateLimit: relay.withoutRateLimit, quiet: true });
     for (const [label, path, tokens] of relay.routes) {
       const target: Target = { name: `${label} latency`, request: (count, id) => post(new URL(path, mf.direct), count, id), tokens };
       latency[label] = summary((await load(target, LATENCY_STREAMS, LONG, nextClient, LATENCY_RAMP_MS)).latencies);

@@ -11,6 +11,8 @@ interface PeerEnv {
   OPENAI_API_KEY: string;
   OPENAI_BASE_URL: string;
   BARE_ORIGIN: string;
+  /** Bound by wrangler.limited.toml: the relay counts each answer against it, as the template's Worker does. */
+  RATE_LIMITER?: RateLimit;
 }
 
 /**
@@ -120,6 +122,10 @@ export default {
       };
       void pump();
       return new Response(readable, { headers: { "content-type": "text/event-stream" } });
+    }
+    if (env.RATE_LIMITER) {
+      const { success } = await env.RATE_LIMITER.limit({ key: request.headers.get("cf-connecting-ip") ?? "local" });
+      if (!success) return new Response("too many requests", { status: 429, headers: { "retry-after": "60" } });
     }
     const { message, max_tokens, tools } = (await request.json()) as { message: string; max_tokens: number; tools?: OpenAI.ChatCompletionTool[] };
     const client = new OpenAI({ apiKey: env.OPENAI_API_KEY, baseURL: env.OPENAI_BASE_URL, maxRetries: 0 });
