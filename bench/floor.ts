@@ -1,6 +1,6 @@
 // The chat load without `wrangler dev`'s proxy Worker in front: each relay in its own Miniflare (its own workerd, with
-// the bindings of its wrangler.toml), reached through Miniflare's entry and on a direct socket, beside the floor under any relay (the
-// upstream's SSE passed through natively, and pumped through JavaScript unchanged). Also the latency each token gains
+// the bindings of its wrangler.toml, the rate limiter bound or not), on a direct socket, beside the floor under any
+// relay (the upstream's SSE passed through natively, and pumped through JavaScript unchanged). Also the latency each token gains
 // at 200 concurrent streams, their starts spread over a second as independent clients' would be (in lockstep, every
 // stream's token lands in the same millisecond and the last of 200 waits for the other 199, and 200 request set-ups
 // at once hold up every token behind them).
@@ -64,8 +64,8 @@ const varsFor = (upstream: string) => ({ OPENAI_BASE_URL: upstream, OPENAI_API_K
  * Runs `streams` concurrent short (20-token) then long (100-token) answers through each target on a direct socket; the
  * CPU difference between the runs, per token, is the per-token cost with per-stream costs cancelled out, and what the
  * short run cost beyond its tokens is the per-stream cost. Every Worker runs at once, each in its own workerd, and the
- * targets take turns (in order, then reversed; the figure is the mean). `upstream` is the fake's OpenAI base URL (stamp mode); `nextClient` numbers the
- * simulated clients across the whole benchmark.
+ * targets take turns (in order, then reversed; the figure is the mean). `upstream` is the fake's OpenAI base URL
+ * (stamp mode); `nextClient` numbers the simulated clients across the whole benchmark.
  */
 export async function measureFloor(upstream: string, streams: number, nextClient: () => number): Promise<Record<string, FloorFigures>> {
   const targets = new Map<string, { target: Target; pids: number[] }>();
