@@ -9,11 +9,11 @@ import { streamNotFound } from "../../streams/durable/streamId";
 import { Waiters } from "../../streams/durable/Waiters";
 import { HttpError } from "../../streams/HttpError";
 import { appendBody, PeekedBody, recordSize } from "./appendBody";
-import { chunkResponse, emptyResponse } from "./chunkResponse";
+import { chunkResponse, emptyResponse, PART_BYTES } from "./chunkResponse";
 import { contentMode, essenceOf } from "./contentMode";
 import { nextCursor } from "./cursor";
 import { forkOf, type ForkPoint, type ForkRequest } from "./forks";
-import { formatOffset, offsetParam } from "./offsets";
+import { formatOffset, readQuery } from "./offsets";
 import { checkProducer, producerHeaders, producerKey } from "./producerCheck";
 import { protocolFraming } from "./protocolFraming";
 import { CLOSED, closedHeader, EXPIRES_AT, NEXT_OFFSET, SSE_ENCODING, STREAM_SEQ, TTL } from "./protocolHeaders";
@@ -21,10 +21,6 @@ import { protocolSettings } from "./protocolSettings";
 import { StreamState, type StreamMeta } from "./StreamState";
 import { streamName } from "./streamPath";
 import { createRequest, sameConfig } from "./createRequest";
-
-// What one catch-up or long-poll answer, or one SSE connection's replay, carries at most (of JSON, or of base64):
-// a reader further behind asks again from the offset it was given, so no answer holds a whole stream in memory.
-const CHUNK_BYTES = 1024 * 1024;
 
 /**
  * One stream of the Durable Streams protocol (PROTOCOL.md), named by its URL path: the durable core's record log
@@ -92,7 +88,7 @@ export class ProtocolStream extends DurableObject<Env> {
   /** A part of the records up to `upTo`, for a fork copying them. */
   async copyRecords(after: number, upTo: number): Promise<[number, string][]> {
     this.#load();
-    return this.#records(after, Math.min(upTo, this.#tail), CHUNK_BYTES);
+    return this.#records(after, Math.min(upTo, this.#tail), PART_BYTES);
   }
 
   /** A fork of this stream is gone: once none is left, a stream deleted meanwhile goes too (and its source's count). */
@@ -116,14 +112,10 @@ export class ProtocolStream extends DurableObject<Env> {
 
   async #get(request: Request, url: URL): Promise<Response> {
     const meta = await this.#existing();
-    const live = url.searchParams.get("live");
-    if (live !== null && live !== "long-poll" && live !== "sse") throw new HttpError(400, "bad_live", "live must be long-poll or sse");
-    if (live !== null && !url.searchParams.has("offset")) throw new HttpError(400, "offset_required", `live=${live} needs an offset`);
-    const offset = offsetParam(url);
+    const { offset, live, cursor: echoed } = readQuery(url);
     const after = offset === "now" ? this.#tail : offset;
     if (after > this.#tail) throw new HttpError(400, "bad_offset", "the offset is past the end of the stream");
     this.#touch(meta);
-    const echoed = url.searchParams.get("cursor");
     if (live === "sse") return this.#sse(meta, after, echoed);
     const base = { mode: meta.mode, contentType: meta.contentType, after, tag: meta.incarnation, shared: !settings(this.env).apiToken };
     if (offset === "now" && live === null) return emptyResponse(200, { ...base, after: this.#tail, upToDate: true, closed: meta.closed });
@@ -139,7 +131,7 @@ export class ProtocolStream extends DurableObject<Env> {
     } else if (live === "long-poll" && after >= this.#tail) {
       return emptyResponse(204, { ...base, upToDate: true, closed: true });
     }
-    const records = this.#records(after, this.#tail, CHUNK_BYTES);
+    const records = this.#records(after, this.#tail, PART_BYTES);
     const upToDate = (records.at(-1)?.[0] ?? after) >= this.#tail;
     return chunkResponse({ ...base, records, upToDate, closed: meta.closed, cursor }, request);
   }
@@ -150,7 +142,7 @@ export class ProtocolStream extends DurableObject<Env> {
       throw new HttpError(503, "too_many_readers", "this stream has as many readers as it may; retry shortly", { "retry-after": "5" });
     }
     const framing = protocolFraming({ mode: meta.mode, last: this.#tail, cursor: echoed });
-    const replay = this.#records(after, this.#tail, CHUNK_BYTES);
+    const replay = this.#records(after, this.#tail, PART_BYTES);
     const reached = (replay.at(-1)?.[0] ?? after) >= this.#tail;
     const live = reached && !meta.closed;
     const options = { framing, heartbeatMs: settings(this.env).heartbeatMs, live, bufferBytes: durable.readerBufferBytes, caughtUp: live };
@@ -361,7 +353,7 @@ export class ProtocolStream extends DurableObject<Env> {
     this.#state.appended(this.#tail, bytes);
     // Read back from the log part by part: a long append is not held whole. A reader too far behind is dropped.
     for (let after = from; after < this.#tail && this.#readers.live > 0; ) {
-      for (const [seq, json] of this.#records(after, this.#tail, CHUNK_BYTES)) {
+      for (const [seq, json] of this.#records(after, this.#tail, PART_BYTES)) {
         this.#readers.record(null, json, seq);
         after = seq;
       }

@@ -78,7 +78,8 @@ export async function appendBody(body: PeekedBody, mode: ContentMode, log: Recor
       for (const json of await jsonMessages(body, room.maxJsonAppendBytes, emptyArray)) take(json, utf8Length(json));
       return bytes;
     }
-    let part = new Uint8Array(RECORD_BYTES);
+    // One buffer for the whole append: each part is encoded (copied into a string) before the buffer is reused.
+    const part = new Uint8Array(RECORD_BYTES);
     let filled = 0;
     for await (const chunk of body.chunks()) {
       for (let at = 0; at < chunk.byteLength; ) {
@@ -88,7 +89,6 @@ export async function appendBody(body: PeekedBody, mode: ContentMode, log: Recor
         at += n;
         if (filled === RECORD_BYTES) {
           take(JSON.stringify(toBase64(part)), filled);
-          part = new Uint8Array(RECORD_BYTES);
           filled = 0;
         }
       }

@@ -3,6 +3,10 @@ import type { ContentMode } from "./contentMode";
 import { formatOffset } from "./offsets";
 import { CLOSED, CURSOR, NEXT_OFFSET, UP_TO_DATE } from "./protocolHeaders";
 
+// What one catch-up or long-poll answer, or one SSE connection's replay, carries at most (of JSON, or of base64): a
+// reader further behind asks again from the offset it was given, so no answer holds a whole stream in memory.
+export const PART_BYTES = 1024 * 1024;
+
 /** One part of a stream, as a catch-up or long-poll read answers it. */
 export interface Chunk {
   mode: ContentMode;

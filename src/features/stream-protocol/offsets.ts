@@ -20,6 +20,21 @@ export function offsetParam(url: URL): number | "now" {
   return parseOffset(given[0]!, "offset");
 }
 
+/** What a read asks for: its offset, its live mode (none: catch-up), and the cursor it echoes. */
+export interface ReadQuery {
+  offset: number | "now";
+  live: "long-poll" | "sse" | null;
+  cursor: string | null;
+}
+
+/** A read's query, checked: `live` is long-poll or sse, and a live read names its offset. */
+export function readQuery(url: URL): ReadQuery {
+  const live = url.searchParams.get("live");
+  if (live !== null && live !== "long-poll" && live !== "sse") throw new HttpError(400, "bad_live", "live must be long-poll or sse");
+  if (live !== null && !url.searchParams.has("offset")) throw new HttpError(400, "offset_required", `live=${live} needs an offset`);
+  return { offset: offsetParam(url), live, cursor: url.searchParams.get("cursor") };
+}
+
 /** An offset from a query parameter or a header (`Stream-Fork-Offset`); "-1" is the start. */
 export function parseOffset(value: string, name: string): number | "now" {
   if (value === "-1") return 0;

@@ -5,14 +5,12 @@ import type { RangeResult } from "../../streams/durable/DurableStream";
 import { HttpError } from "../../streams/HttpError";
 import { stringifyLine } from "../../streams/jsonl";
 import { settings } from "../../settings";
-import { chunkResponse, emptyResponse } from "./chunkResponse";
+import { chunkResponse, emptyResponse, PART_BYTES } from "./chunkResponse";
 import { nextCursor } from "./cursor";
-import { formatOffset, offsetParam } from "./offsets";
+import { formatOffset, readQuery } from "./offsets";
 import { closedEvent, ownStreamFraming } from "./protocolFraming";
 import { CLOSED, NEXT_OFFSET } from "./protocolHeaders";
 import { protocolSettings } from "./protocolSettings";
-
-const CHUNK_BYTES = 1024 * 1024;
 
 /**
  * The project's own durable streams (a chat answer with ?resume=1, a progressive response, an AI SDK answer, a stored
@@ -41,10 +39,7 @@ export async function readOwnStream(request: Request, env: Env, name: string): P
     if (head.end) headers.set(CLOSED, "true");
     return new Response(null, { headers });
   }
-  const live = url.searchParams.get("live");
-  if (live !== null && live !== "long-poll" && live !== "sse") throw new HttpError(400, "bad_live", "live must be long-poll or sse");
-  if (live !== null && !url.searchParams.has("offset")) throw new HttpError(400, "offset_required", `live=${live} needs an offset`);
-  const offset = offsetParam(url);
+  const { offset, live, cursor: echoed } = readQuery(url);
   const tail = offset === "now" || live === "sse" ? found(await stream.range({ after: 0, maxBytes: 0 })) : undefined;
   const after = offset === "now" ? tail!.last : (offset as number);
   if (live === "sse") {
@@ -56,14 +51,14 @@ export async function readOwnStream(request: Request, env: Env, name: string): P
   const base = { mode: "json" as const, contentType: "application/json", after, tag: name, shared: !settings(env).apiToken };
   if (offset === "now" && live === null) return emptyResponse(200, { ...base, upToDate: true, closed: tail!.end !== undefined });
   const waitMs = live === "long-poll" ? protocolSettings(env).longPollMs : 0;
-  const part = found(await stream.range({ after, maxBytes: CHUNK_BYTES, waitMs }));
+  const part = found(await stream.range({ after, maxBytes: PART_BYTES, waitMs }));
   const records = part.records;
   const reached = (records.at(-1)?.[0] ?? after) + 1;
   if (part.end && reached === part.end.seq) {
     const { kind, value } = part.end;
     records.push([part.end.seq, stringifyLine(kind === "done" ? { $done: value ?? {} } : { $error: value })]);
   }
-  const cursor = live === null ? undefined : nextCursor(url.searchParams.get("cursor"));
+  const cursor = live === null ? undefined : nextCursor(echoed);
   const closed = part.end !== undefined;
   if (records.length === 0 && live !== null) return emptyResponse(204, { ...base, upToDate: true, closed, cursor });
   const upToDate = (records.at(-1)?.[0] ?? after) >= part.last;
