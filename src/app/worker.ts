@@ -1,4 +1,4 @@
-import { AutoRouter } from "itty-router";
+import { Router } from "itty-router";
 import { cancelStream, readStream } from "../durable/streams";
 import { preflight, withCors } from "../http/cors";
 import { errorResponse } from "../http/errorResponse";
@@ -18,7 +18,11 @@ const durableRoutes: Route[] = [
  * 405 with Allow for a known path asked with another method, else 404. A route listed twice is a mistake, thrown at once.
  */
 export function worker(features: Feature[]): { fetch: (request: Request, env: Env, ctx: ExecutionContext) => Promise<Response> } {
-  const router = AutoRouter({ before: [preflight], catch: errorResponse, finally: [withSecurityHeaders, withCors] });
+  // Router, not AutoRouter: AutoRouter hands each handler the request wrapped in a Proxy (withParams) whose every
+  // property read binds a method anew, a per-request cost the profile showed (bench/README.md); handlers here read
+  // `request.params`, which Router sets on the request itself. Every route returns a Response (Handler), and the
+  // last route answers 404/405, so AutoRouter's JSON formatter and 404 are not needed either.
+  const router = Router({ before: [preflight], catch: errorResponse, finally: [withSecurityHeaders, withCors] });
   const seen = new Set<string>();
   for (const { method, path, handler } of [...features.flatMap((feature) => feature.routes), ...durableRoutes]) {
     const key = `${method} ${path}`;
