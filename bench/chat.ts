@@ -6,6 +6,7 @@ import { startFakeOpenAI } from "../test/node/fakeOpenAI";
 import { mean, now, openaiTokens, percentile, post, sseTokens, streamOnce, takeTurns, TOOLS, type Target } from "./load";
 import { bundleSize } from "./bundleSize";
 import { measureFloor, measureLatency } from "./floor";
+import { measureOpenStreams } from "./openStreams";
 import { cpuSeconds, peakMiB, startDev, workerdPids } from "./processes";
 
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 1000);
@@ -16,6 +17,7 @@ const MEMORY_TOKENS = 200; // deltas per answer when the upstream is in memory (
 const TOOL_FRAGMENTS = 200; // argument fragments of the tool call in the latency run
 
 const round = (value: number, digits = 2) => Number(value.toFixed(digits));
+const goal = (figure: number, max: number) => `${round(figure)}× (goal ≤ ${max}×${figure <= max ? ", met" : ", not met"})`;
 
 interface LoadFigures {
   errors: number;
@@ -170,7 +172,7 @@ async function main() {
   await new Promise((resolve) => setTimeout(resolve, 1000));
   const floor = await measureFloor(base, STREAMS, () => ++client);
   const devFigure = (name: string) => load[name]!.cpuPer1000TokensMs;
-  console.log(`\ndirect socket (Miniflare, no dev hop), ${STREAMS} concurrent   CPU ms/1000 tokens (each turn)   CPU ms/stream (each turn)   token p99 ms   errors`);
+  console.log(`\ndirect socket (Miniflare, no dev hop), ${STREAMS} concurrent   CPU ms/1000 tokens (each turn)   CPU ms/stream (each turn)   token p99 ms (100-token run)   errors`);
   for (const [name, f] of Object.entries(floor)) {
     const perToken = `${f.cpuPer1000TokensMs.toFixed(1)} (${f.turns1000TokensMs.join(", ")})`;
     const perStream = `${f.cpuPerStreamMs.toFixed(2)} (${f.turnsPerStreamMs.join(", ")})`;
@@ -178,7 +180,6 @@ async function main() {
   }
   const f = (name: string) => floor[name]!;
   const [passthrough, pump] = [f("native passthrough").cpuPer1000TokensMs, f("JavaScript pump").cpuPer1000TokensMs];
-  const goal = (figure: number, max: number) => `${round(figure)}× (goal ≤ ${max}×${figure <= max ? ", met" : ", not met"})`;
   console.log(
     `  ours ÷ peer, limiter unbound: per stream ${goal(f("ours").cpuPerStreamMs / f("peer").cpuPerStreamMs, 1)}, ` +
       `per token ${round(f("ours").cpuPer1000TokensMs / f("peer").cpuPer1000TokensMs)}×`,
@@ -201,16 +202,36 @@ async function main() {
   const at200 = [await measureLatency(upstream.url, PACE_MS, () => ++client), await measureLatency(upstream.url, PACE_MS * 5, () => ++client)];
   for (const run of at200) {
     console.log(`\nlatency per token, 200 concurrent streams, tokens ${run.paceMs} ms apart (${run.tokensPerS} tokens/s), direct socket (ms)`);
-    console.log(`  ${"".padEnd(30)}      p50      p99   added p50   added p99`);
+    console.log(`  ${"".padEnd(30)}      p50      p99   added p50   added p99   added p99 while streams start / once started`);
     for (const [name, l] of Object.entries(run.latency)) {
       const more = run.added[name];
-      console.log(`  ${name.padEnd(30)} ${l.p50.toFixed(2).padStart(8)} ${l.p99.toFixed(2).padStart(8)} ${(more ? more.p50.toFixed(2) : "").padStart(11)} ${(more ? more.p99.toFixed(2) : "").padStart(11)}`);
+      const split = more ? `${more.p99WhileStarting.toFixed(2)} / ${more.p99OnceStarted.toFixed(2)}` : "";
+      console.log(`  ${name.padEnd(30)} ${l.p50.toFixed(2).padStart(8)} ${l.p99.toFixed(2).padStart(8)} ${(more ? more.p50.toFixed(2) : "").padStart(11)} ${(more ? more.p99.toFixed(2) : "").padStart(11)}   ${split}`);
     }
+    const added = (name: string) => run.added[name]!.p99;
+    console.log(
+      `  ours ÷ peer, added p99: limiter unbound ${goal(added("ours") / added("peer"), 1)}, both bound ${round(added("ours + limiter") / added("peer + limiter"))}×; ` +
+        `the JavaScript pump adds ${added("JavaScript pump")} ms`,
+    );
   }
+
+  // 6. Memory per open stream: each target alone in a fresh workerd, the streams held open at once.
+  const open = await measureOpenStreams(upstream.url, STREAMS, () => ++client);
+  console.log(`\nmemory per open stream, ${STREAMS} held open at once, each target alone (KiB per stream; each turn)   workerd resident   V8 heap   errors`);
+  for (const [name, m] of Object.entries(open)) {
+    console.log(`  ${name.padEnd(40)} ${`${m.rssKiB} (${m.turnsRssKiB.join(", ")})`.padStart(28)} ${`${m.heapKiB} (${m.turnsHeapKiB.join(", ")})`.padStart(22)} ${String(m.errors).padStart(8)}`);
+  }
+  const o1 = open["this Worker"]!;
+  const p1 = open.peer!;
+  const js = open["this Worker, JavaScript body"]!;
+  console.log(
+    `  ours ÷ peer: resident ${goal(o1.rssKiB / p1.rssKiB, 1)}, heap ${goal(o1.heapKiB / p1.heapKiB, 1)}; ` +
+      `the native body against a JavaScript one in this Worker: resident ${round(o1.rssKiB - js.rssKiB, 1)} KiB, heap ${round(o1.heapKiB - js.heapKiB, 1)} KiB per stream`,
+  );
 
   mkdirSync("bench/results", { recursive: true });
   const file = "bench/results/chat.json";
-  writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), streams: STREAMS, paceMs: PACE_MS, bundle, latency, added: { [ours.name]: added(ours.name), [peer.name]: added(peer.name), [`${ours.name} tool`]: added(ours.name, " tool"), [`${peer.name} tool`]: added(peer.name, " tool") }, load, withoutDevHop: floor, at200Streams: at200, relayAloneCpuMsPer1000Deltas: memory }, null, 2));
+  writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), streams: STREAMS, paceMs: PACE_MS, bundle, latency, added: { [ours.name]: added(ours.name), [peer.name]: added(peer.name), [`${ours.name} tool`]: added(ours.name, " tool"), [`${peer.name} tool`]: added(peer.name, " tool") }, load, withoutDevHop: floor, at200Streams: at200, openStreams: open, relayAloneCpuMsPer1000Deltas: memory }, null, 2));
   console.log(`\nwritten to ${file}`);
 
   await upstream.close();

@@ -8,8 +8,12 @@ import { mean, openaiTokens, percentile, post, sseTokens, streamOnce, takeTurns,
 import { startMiniflare, type MiniflareWorker } from "./miniflare";
 import { cpuSeconds, workerdPids } from "./processes";
 
-const SHORT = 20;
+// Answers of one token measure what a stream costs beyond its tokens (its set-up, admission, end); answers of 100
+// measure the tokens: their difference, per token, has the per-stream costs cancelled out.
+const ONE = 1;
 const LONG = 100;
+// Each target's turns: in order then reversed, twice (the per-stream figure is small against the run's drift).
+const ROUNDS = 2;
 const LATENCY_STREAMS = 200;
 // The 200 latency streams start over this long, as clients arriving over a second rather than in one instant.
 const LATENCY_RAMP_MS = 1000;
@@ -17,7 +21,7 @@ const LATENCY_RAMP_MS = 1000;
 export interface FloorFigures {
   cpuPer1000TokensMs: number;
   turns1000TokensMs: number[];
-  /** What the 20-token run cost beyond its tokens, per stream: set-up, admission, the end. */
+  /** What a one-token answer cost beyond its token, per stream: set-up, admission, the end. */
   cpuPerStreamMs: number;
   turnsPerStreamMs: number[];
   tokenP99Ms: number;
@@ -27,6 +31,9 @@ export interface FloorFigures {
 export interface LatencyFigures {
   p50: number;
   p99: number;
+  /** p99 of the tokens that arrived while streams were still starting (until the last one's first token), and after. */
+  p99WhileStarting: number;
+  p99OnceStarted: number;
 }
 
 const round = (value: number, digits = 2) => Number(value.toFixed(digits));
@@ -46,26 +53,36 @@ const RELAYS = [
   { name: "peer-limited", config: "bench/peer/wrangler.limited.toml", withoutRateLimit: false, routes: [["peer + limiter", "/", sseTokens]] },
 ] as const;
 
-/** Runs `count` answers of `tokens` at once, their starts spread over `spreadMs`; their token latencies and errors. */
+/**
+ * Runs `count` answers of `tokens` at once, their starts spread over `spreadMs`: their token latencies, errors, and
+ * the tokens' arrival times beside their latencies (`timed`), with the moment the last stream got its first token.
+ */
 async function load(target: Target, count: number, tokens: number, nextClient: () => number, spreadMs = 0) {
+  const timed: [number, number][] = [];
+  let allStarted = 0;
   const start = async (i: number) => {
     if (spreadMs > 0) await new Promise((resolve) => setTimeout(resolve, (i * spreadMs) / count));
-    return streamOnce(target, tokens, nextClient());
+    let first = true;
+    return streamOnce(target, tokens, nextClient(), false, (at, latency) => {
+      timed.push([at, latency]);
+      if (first) allStarted = Math.max(allStarted, at);
+      first = false;
+    });
   };
   const results = await Promise.allSettled(Array.from({ length: count }, (_, i) => start(i)));
   const failed = results.filter((r) => r.status === "rejected");
   if (failed.length > 0) console.log(`  ${target.name}: ${failed.length} failed, first: ${(failed[0] as PromiseRejectedResult).reason}`);
-  return { errors: failed.length, latencies: results.flatMap((r) => (r.status === "fulfilled" ? r.value : [])) };
+  return { errors: failed.length, latencies: results.flatMap((r) => (r.status === "fulfilled" ? r.value : [])), timed, allStarted };
 }
 
 const varsFor = (upstream: string) => ({ OPENAI_BASE_URL: upstream, OPENAI_API_KEY: "sk-bench", CHAT_MAX_TOKENS: "1000" });
 
 /**
- * Runs `streams` concurrent short (20-token) then long (100-token) answers through each target on a direct socket; the
- * CPU difference between the runs, per token, is the per-token cost with per-stream costs cancelled out, and what the
- * short run cost beyond its tokens is the per-stream cost. Every Worker runs at once, each in its own workerd, and the
- * targets take turns (in order, then reversed; the figure is the mean). `upstream` is the fake's OpenAI base URL
- * (stamp mode); `nextClient` numbers the simulated clients across the whole benchmark.
+ * Runs `streams` concurrent one-token then 100-token answers through each target on a direct socket; the CPU
+ * difference between the runs, per token, is the per-token cost with per-stream costs cancelled out, and what the
+ * one-token run cost beyond its token is the per-stream cost. Every Worker runs at once, each in its own workerd, and
+ * the targets take turns (in order, then reversed, twice; the figure is the mean). `upstream` is the fake's OpenAI
+ * base URL (stamp mode); `nextClient` numbers the simulated clients across the whole benchmark.
  */
 export async function measureFloor(upstream: string, streams: number, nextClient: () => number): Promise<Record<string, FloorFigures>> {
   const targets = new Map<string, { target: Target; pids: number[] }>();
@@ -86,12 +103,12 @@ export async function measureFloor(upstream: string, streams: number, nextClient
       const { errors, latencies } = await load(target, streams, count, nextClient);
       return { cpuS: cpuSeconds(pids) - before, errors, p99: percentile(latencies, 99) };
     };
-    const short = await cpuFor(SHORT);
+    const one = await cpuFor(ONE);
     const long = await cpuFor(LONG);
-    const perToken = (long.cpuS - short.cpuS) / (streams * (LONG - SHORT));
-    const perStream = (short.cpuS - streams * SHORT * perToken) / streams;
-    return { perToken, perStream, errors: short.errors + long.errors, p99: short.p99 };
-  });
+    const perToken = (long.cpuS - one.cpuS) / (streams * (LONG - ONE));
+    const perStream = (one.cpuS - streams * ONE * perToken) / streams;
+    return { perToken, perStream, errors: one.errors + long.errors, p99: long.p99 };
+  }, ROUNDS);
   await Promise.all(running.map((mf) => mf.dispose()));
   return Object.fromEntries(
     Object.entries(turns).map(([name, runs]) => [
@@ -110,12 +127,19 @@ export async function measureFloor(upstream: string, streams: number, nextClient
 
 /**
  * The latency each token gains at 200 concurrent 100-token streams on a direct socket, the upstream pacing tokens
- * `paceMs` apart (`root` is the fake upstream's URL): each target against the upstream read straight from the client.
+ * `paceMs` apart (`root` is the fake upstream's URL): each target against the upstream read straight from the client;
+ * the p99 also split at the moment the last stream got its first token, since what each start costs (admission, the
+ * limiter, the upstream request) delays the tokens of the streams already running.
  */
 export async function measureLatency(root: string, paceMs: number, nextClient: () => number) {
   const upstream = `${root}/stamp-${paceMs}/v1`;
   const latency: Record<string, LatencyFigures> = {};
-  const summary = (latencies: number[]) => ({ p50: round(percentile(latencies, 50)), p99: round(percentile(latencies, 99)) });
+  const summary = ({ latencies, timed, allStarted }: Awaited<ReturnType<typeof load>>): LatencyFigures => ({
+    p50: round(percentile(latencies, 50)),
+    p99: round(percentile(latencies, 99)),
+    p99WhileStarting: round(percentile(timed.filter(([at]) => at <= allStarted).map(([, latency]) => latency), 99)),
+    p99OnceStarted: round(percentile(timed.filter(([at]) => at > allStarted).map(([, latency]) => latency), 99)),
+  });
   const direct: Target = {
     name: "direct",
     request: (tokens) =>
@@ -126,19 +150,27 @@ export async function measureLatency(root: string, paceMs: number, nextClient: (
       }),
     tokens: openaiTokens,
   };
-  latency.direct = summary((await load(direct, LATENCY_STREAMS, LONG, nextClient, LATENCY_RAMP_MS)).latencies);
+  latency.direct = summary(await load(direct, LATENCY_STREAMS, LONG, nextClient, LATENCY_RAMP_MS));
   for (const relay of RELAYS) {
     const mf = await startMiniflare(relay.name, relay.config, varsFor(upstream), { withoutRateLimit: relay.withoutRateLimit, quiet: true });
     for (const [label, path, tokens] of relay.routes) {
       const target: Target = { name: `${label} latency`, request: (count, id) => post(new URL(path, mf.direct), count, id), tokens };
-      latency[label] = summary((await load(target, LATENCY_STREAMS, LONG, nextClient, LATENCY_RAMP_MS)).latencies);
+      latency[label] = summary(await load(target, LATENCY_STREAMS, LONG, nextClient, LATENCY_RAMP_MS));
     }
     await mf.dispose();
   }
   const added = Object.fromEntries(
     Object.entries(latency)
       .filter(([name]) => name !== "direct")
-      .map(([name, l]) => [name, { p50: round(l.p50 - latency.direct!.p50), p99: round(l.p99 - latency.direct!.p99) }]),
+      .map(([name, l]) => [
+        name,
+        {
+          p50: round(l.p50 - latency.direct!.p50),
+          p99: round(l.p99 - latency.direct!.p99),
+          p99WhileStarting: round(l.p99WhileStarting - latency.direct!.p99WhileStarting),
+          p99OnceStarted: round(l.p99OnceStarted - latency.direct!.p99OnceStarted),
+        },
+      ]),
   );
   return { paceMs, tokensPerS: (LATENCY_STREAMS * 1000) / paceMs, latency, added };
 }

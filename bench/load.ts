@@ -26,8 +26,11 @@ export function post(url: URL, tokens: number, client: number, tool = false): Pr
   });
 }
 
-/** Streams one answer; returns each token's latency (received minus sent), or throws on a bad stream. */
-export async function streamOnce(target: Target, tokens: number, client: number, tool = false): Promise<number[]> {
+/**
+ * Streams one answer; returns each token's latency (received minus sent), or throws on a bad stream. `seen`, if given,
+ * is told each token's arrival time and latency as it comes.
+ */
+export async function streamOnce(target: Target, tokens: number, client: number, tool = false, seen?: (receivedAt: number, latency: number) => void): Promise<number[]> {
   const response = await target.request(tokens, client, tool);
   if (!response.ok) throw new Error(`${target.name}: HTTP ${response.status} ${await response.text()}`);
   const latencies: number[] = [];
@@ -36,7 +39,10 @@ export async function streamOnce(target: Target, tokens: number, client: number,
     const received = now();
     if (event.event === "done" || event.data === "[DONE]" || event.event === "response.completed" || event.event === "message_stop" || target.ends?.(event.data, event.event)) ended = true;
     else if (event.event === "error") throw new Error(`${target.name}: error event ${event.data}`);
-    else for (const token of target.tokens(event.data, event.event)) latencies.push(received - Number(token));
+    else for (const token of target.tokens(event.data, event.event)) {
+      latencies.push(received - Number(token));
+      seen?.(received, received - Number(token));
+    }
   }
   if (!ended) throw new Error(`${target.name}: the stream was cut`);
   if (latencies.length !== tokens) throw new Error(`${target.name}: ${latencies.length} of ${tokens} tokens`);
@@ -61,12 +67,14 @@ export function openaiTokens(data: string): string[] {
 }
 
 /**
- * Measures each name in order, then in reverse (A B B A): whole-process CPU drifts within a run (±30% here between
- * runs of one target), and so each name gets the same drift. Returns each name's measurements.
+ * Measures each name in order, then in reverse (A B B A), `rounds` times: whole-process CPU drifts within a run (±30%
+ * here between runs of one target), and so each name gets the same drift. Returns each name's measurements.
  */
-export async function takeTurns<T>(names: readonly string[], measure: (name: string) => Promise<T>): Promise<Record<string, T[]>> {
+export async function takeTurns<T>(names: readonly string[], measure: (name: string) => Promise<T>, rounds = 1): Promise<Record<string, T[]>> {
   const turns: Record<string, T[]> = {};
-  for (const name of [...names, ...[...names].reverse()]) (turns[name] ??= []).push(await measure(name));
+  for (let round = 0; round < rounds; round++) {
+    for (const name of [...names, ...[...names].reverse()]) (turns[name] ??= []).push(await measure(name));
+  }
   return turns;
 }
 

@@ -28,11 +28,21 @@ export interface MiniflareOptions {
   withoutRateLimit?: boolean;
   /** Drops the Worker's log lines (a line per stream) rather than printing them. */
   quiet?: boolean;
+  /**
+   * Runs the Worker with a JavaScript TransformStream (the same high-water mark, in bytes) wherever it makes an
+   * IdentityTransformStream: the native response body measured against the JavaScript one in the same code.
+   */
+  jsBody?: boolean;
 }
+
+// Put before the bundle by `jsBody`: the global IdentityTransformStream replaced by a JavaScript TransformStream.
+const JS_BODY = `globalThis.IdentityTransformStream = class extends TransformStream {
+  constructor(options = {}) { super({}, new ByteLengthQueuingStrategy({ highWaterMark: options.highWaterMark ?? 0 })); }
+};`;
 
 /** Bundles the Worker of `configPath` and runs it in Miniflare with `vars` added to its own. */
 export async function startMiniflare(name: string, configPath: string, vars: Record<string, string>, options: MiniflareOptions = {}): Promise<MiniflareWorker> {
-  const { inspect = false, withoutRateLimit = false, quiet = false } = options;
+  const { inspect = false, withoutRateLimit = false, quiet = false, jsBody = false } = options;
   const { workerOptions, main } = unstable_getMiniflareWorkerOptions(configPath);
   const dir = mkdtempSync(join(tmpdir(), "edge-streams-mf-"));
   const scriptPath = join(dir, "worker.js");
@@ -46,6 +56,7 @@ export async function startMiniflare(name: string, configPath: string, vars: Rec
     external: ["cloudflare:*", "node:*"],
     outfile: scriptPath,
     logLevel: "warning",
+    ...(jsBody ? { banner: { js: JS_BODY } } : {}),
   });
   // Assets (the demo page) and wrangler's module rules are left out: the script is already bundled, the page unused.
   const { assets: _assets, modulesRules: _rules, bindings, ratelimits, ...rest } = workerOptions as Record<string, unknown> & { bindings?: Record<string, unknown> };

@@ -5,6 +5,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { startFakeOpenAI } from "../test/node/fakeOpenAI";
 import { percentile, post, sseTokens, streamOnce } from "./load";
+import { devtools } from "./devtools";
 import { startMiniflare } from "./miniflare";
 import { cpuSeconds, workerdPids } from "./processes";
 
@@ -22,33 +23,6 @@ interface Profile {
   nodes: { id: number; callFrame: CallFrame; children?: number[] }[];
   samples: number[];
   timeDeltas: number[];
-}
-
-/** A DevTools protocol session over the inspector's WebSocket. */
-async function devtools(url: URL) {
-  // Miniflare's inspector proxy admits local origins only; Node's WebSocket takes headers as undici's extension.
-  const socket = new WebSocket(url, { headers: { origin: "http://localhost" } } as never);
-  await new Promise((resolve, reject) => {
-    socket.onopen = resolve;
-    socket.onerror = () => reject(new Error(`DevTools at ${url} refused the connection`));
-  });
-  let next = 0;
-  const waiting = new Map<number, (result: unknown) => void>();
-  socket.onmessage = (message) => {
-    const { id, result, error } = JSON.parse(String(message.data)) as { id?: number; result?: unknown; error?: { message: string } };
-    if (id === undefined) return;
-    if (error) throw new Error(`DevTools: ${error.message}`);
-    waiting.get(id)?.(result);
-    waiting.delete(id);
-  };
-  return {
-    send<T>(method: string, params: object = {}): Promise<T> {
-      const id = ++next;
-      socket.send(JSON.stringify({ id, method, params }));
-      return new Promise((resolve) => waiting.set(id, resolve as (result: unknown) => void));
-    },
-    close: () => socket.close(),
-  };
 }
 
 /** Which module each line of an esbuild bundle is from: esbuild heads each module's code with `// path`. */

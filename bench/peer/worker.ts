@@ -105,7 +105,7 @@ export default {
     // The floors under any relay: the upstream's own SSE passed through natively (no JavaScript per token), and
     // pumped through JavaScript unchanged (one read and one write per network read: the least a relay that looks at
     // the tokens can do).
-    if (url.pathname === "/passthrough" || url.pathname === "/pump") {
+    if (url.pathname === "/passthrough" || url.pathname === "/pump" || url.pathname === "/pump-js") {
       const { max_tokens } = (await request.json()) as { max_tokens: number };
       const upstream = await fetch(`${env.OPENAI_BASE_URL}/chat/completions`, {
         method: "POST",
@@ -113,7 +113,8 @@ export default {
         body: JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "bench" }], stream: true, max_tokens }),
       });
       if (url.pathname === "/passthrough") return upstream;
-      const { readable, writable } = new IdentityTransformStream();
+      // `/pump-js`: the same pump through a JavaScript TransformStream, the body a relay gets without the native one.
+      const { readable, writable } = url.pathname === "/pump-js" ? new TransformStream<Uint8Array, Uint8Array>() : new IdentityTransformStream();
       const pump = async () => {
         const reader = upstream.body!.getReader();
         const writer = writable.getWriter();
