@@ -7,7 +7,7 @@ import { mean, now, openaiTokens, percentile, post, sseTokens, streamOnce, takeT
 import { bundleSize } from "./bundleSize";
 import { measureFloor, measureLatency } from "./floor";
 import { measureOpenStreams } from "./openStreams";
-import { cpuSeconds, peakMiB, startDev, workerdPids } from "./processes";
+import { cpuSeconds, peakMiB, residentMiB, startDev, workerdPids } from "./processes";
 
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 1000);
 const PACE_MS = Number(process.env.BENCH_PACE_MS ?? 20);
@@ -27,6 +27,8 @@ interface LoadFigures {
   cpuPer1000TokensMs: number;
   turns1000TokensMs: number[];
   peakMiB: number;
+  /** The peak less what the idle Worker held when it started: the two configurations bind different things. */
+  peakGrowthMiB: number;
 }
 
 async function main() {
@@ -55,6 +57,7 @@ async function main() {
     [peer.name]: { name: peer.name, request: (tokens, client, tool) => post(peer.url, tokens, client, tool), tokens: sseTokens },
   };
   const devs = { [ours.name]: ours, [peer.name]: peer };
+  const idleMiB = Object.fromEntries(Object.entries(devs).map(([name, dev]) => [name, residentMiB(workerdPids(dev.child.pid!))]));
   let client = 0;
 
   console.log(`chat relay benchmark: upstream paces tokens ${PACE_MS} ms apart; ${STREAMS} concurrent streams\n`);
@@ -119,15 +122,16 @@ async function main() {
       cpuPer1000TokensMs: round(mean(runs.map((r) => r.perTokenMs)) * 1000, 1),
       turns1000TokensMs: runs.map((r) => round(r.perTokenMs * 1000, 1)),
       peakMiB: round(peakMiB(workerdPids(devs[name]!.child.pid!)), 0),
+      peakGrowthMiB: round(peakMiB(workerdPids(devs[name]!.child.pid!)) - idleMiB[name]!, 0),
     };
   }
 
-  console.log(`\n${STREAMS} concurrent streams        errors   wall s   token p99 ms   CPU ms/stream   CPU ms/1000 tokens (each turn)   peak MiB`);
+  console.log(`\n${STREAMS} concurrent streams        errors   wall s   token p99 ms   CPU ms/stream   CPU ms/1000 tokens (each turn)   peak MiB (over idle)`);
   for (const [name, figures] of Object.entries(load)) {
     console.log(
       `  ${name.padEnd(22)} ${String(figures.errors).padStart(8)} ${figures.wallS.toFixed(2).padStart(8)} ` +
         `${figures.tokenP99Ms.toFixed(1).padStart(14)} ${figures.cpuPerStreamMs.toFixed(2).padStart(15)} ` +
-        `${`${figures.cpuPer1000TokensMs.toFixed(1)} (${figures.turns1000TokensMs.join(", ")})`.padStart(32)} ${String(figures.peakMiB).padStart(10)}`,
+        `${`${figures.cpuPer1000TokensMs.toFixed(1)} (${figures.turns1000TokensMs.join(", ")})`.padStart(32)} ${`${figures.peakMiB} (${figures.peakGrowthMiB})`.padStart(20)}`,
     );
   }
   const o = load[ours.name]!;

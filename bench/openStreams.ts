@@ -4,13 +4,12 @@
 // On the edge the heap is what counts against an isolate's 128 MB; resident memory adds what the runtime holds
 // natively (sockets, native stream buffers). Also the native response body against a JavaScript one: this Worker
 // both ways (bench/miniflare.ts `jsBody`), and the bare pump both ways.
-import { readFileSync } from "node:fs";
 import { parseSSE } from "../src/streams/parseSSE";
 import { readLines } from "../src/streams/readLines";
 import { devtools } from "./devtools";
 import { mean, openaiTokens, post, sseTokens } from "./load";
 import { startMiniflare } from "./miniflare";
-import { workerdPids } from "./processes";
+import { residentMiB, workerdPids } from "./processes";
 
 const PACE_MS = 3000;
 const TOKENS = 5; // the first at once, then one every PACE_MS: each stream stays open ~12 s once it has its first token
@@ -33,9 +32,6 @@ const TARGETS = [
   { name: "JavaScript pump, JavaScript body", config: "bench/peer/wrangler.toml", path: "/pump-js", tokens: openaiTokens, jsBody: false },
   { name: "native passthrough", config: "bench/peer/wrangler.toml", path: "/passthrough", tokens: openaiTokens, jsBody: false },
 ] as const;
-
-const residentMiB = (pids: number[]) =>
-  pids.reduce((sum, pid) => sum + Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024, 0);
 
 /** Streams one answer to its end, calling `first` when its first token arrives. */
 async function holdOpen(request: () => Promise<Response>, tokens: (data: string, event: string) => string[], first: () => void) {

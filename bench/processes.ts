@@ -71,3 +71,11 @@ export function peakMiB(pids: number[]): number {
     return sum + Number(hwm?.[1] ?? 0) / 1024;
   }, 0);
 }
+
+/** The processes' resident memory now (VmRSS), summed, in MiB. */
+export function residentMiB(pids: number[]): number {
+  return pids.reduce((sum, pid) => {
+    const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return sum + Number(rss?.[1] ?? 0) / 1024;
+  }, 0);
+}
