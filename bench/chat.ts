@@ -197,6 +197,10 @@ async function main() {
       `peer ${round(f("peer + limiter").cpuPerStreamMs - f("peer").cpuPerStreamMs)} ms`,
   );
   console.log(
+    `  ours with a JavaScript body ÷ ours (native): per token ${round(f("ours, JavaScript body").cpuPer1000TokensMs / f("ours").cpuPer1000TokensMs)}×, ` +
+      `per stream ${round(f("ours, JavaScript body").cpuPerStreamMs / f("ours").cpuPerStreamMs)}×`,
+  );
+  console.log(
     `  above the native passthrough, ours ÷ peer ${round((f("ours").cpuPer1000TokensMs - passthrough) / (f("peer").cpuPer1000TokensMs - passthrough))}×; ` +
       `the JavaScript pump alone is ${round(pump / f("peer").cpuPer1000TokensMs)}× the peer; ` +
       `the dev hop's share of ours under wrangler dev: ${Math.round(100 * (1 - f("ours + limiter").cpuPer1000TokensMs / devFigure(ours.name)))}%`,

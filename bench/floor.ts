@@ -43,6 +43,8 @@ const round = (value: number, digits = 2) => Number(value.toFixed(digits));
 // unbound Worker also serves the floors: the upstream's SSE returned as fetch gave it, or pumped through JavaScript.
 const RELAYS = [
   { name: "edge-streams", config: "wrangler.toml", withoutRateLimit: true, routes: [["ours", "/api/chat", sseTokens]] },
+  // The same Worker with a JavaScript TransformStream for its body (bench/miniflare.ts `jsBody`): the native body's trade.
+  { name: "edge-streams-js-body", config: "wrangler.toml", withoutRateLimit: true, jsBody: true, routes: [["ours, JavaScript body", "/api/chat", sseTokens]] },
   { name: "edge-streams-limited", config: "wrangler.toml", withoutRateLimit: false, routes: [["ours + limiter", "/api/chat", sseTokens]] },
   {
     name: "peer",
@@ -89,7 +91,7 @@ export async function measureFloor(upstream: string, streams: number, nextClient
   const running: MiniflareWorker[] = [];
   for (const relay of RELAYS) {
     const others = new Set(workerdPids(process.pid));
-    const mf = await startMiniflare(relay.name, relay.config, varsFor(upstream), { withoutRateLimit: relay.withoutRateLimit, quiet: true });
+    const mf = await startMiniflare(relay.name, relay.config, varsFor(upstream), { withoutRateLimit: relay.withoutRateLimit, quiet: true, jsBody: "jsBody" in relay });
     running.push(mf);
     const pids = workerdPids(process.pid).filter((pid) => !others.has(pid));
     for (const [label, path, tokens] of relay.routes) {
@@ -103,11 +105,13 @@ export async function measureFloor(upstream: string, streams: number, nextClient
       const { errors, latencies } = await load(target, streams, count, nextClient);
       return { cpuS: cpuSeconds(pids) - before, errors, p99: percentile(latencies, 99) };
     };
-    const one = await cpuFor(ONE);
+    // The one-token runs are quick, and the per-stream figure rests on them alone: three of them each turn.
+    const ones = [await cpuFor(ONE), await cpuFor(ONE), await cpuFor(ONE)];
+    const oneCpuS = mean(ones.map((run) => run.cpuS));
     const long = await cpuFor(LONG);
-    const perToken = (long.cpuS - one.cpuS) / (streams * (LONG - ONE));
-    const perStream = (one.cpuS - streams * ONE * perToken) / streams;
-    return { perToken, perStream, errors: one.errors + long.errors, p99: long.p99 };
+    const perToken = (long.cpuS - oneCpuS) / (streams * (LONG - ONE));
+    const perStream = (oneCpuS - streams * ONE * perToken) / streams;
+    return { perToken, perStream, errors: ones.reduce((sum, run) => sum + run.errors, long.errors), p99: long.p99 };
   }, ROUNDS);
   await Promise.all(running.map((mf) => mf.dispose()));
   return Object.fromEntries(
@@ -152,7 +156,7 @@ export async function measureLatency(root: string, paceMs: number, nextClient: (
   };
   latency.direct = summary(await load(direct, LATENCY_STREAMS, LONG, nextClient, LATENCY_RAMP_MS));
   for (const relay of RELAYS) {
-    const mf = await startMiniflare(relay.name, relay.config, varsFor(upstream), { withoutRateLimit: relay.withoutRateLimit, quiet: true });
+    const mf = await startMiniflare(relay.name, relay.config, varsFor(upstream), { withoutRateLimit: relay.withoutRateLimit, quiet: true, jsBody: "jsBody" in relay });
     for (const [label, path, tokens] of relay.routes) {
       const target: Target = { name: `${label} latency`, request: (count, id) => post(new URL(path, mf.direct), count, id), tokens };
       latency[label] = summary(await load(target, LATENCY_STREAMS, LONG, nextClient, LATENCY_RAMP_MS));
