@@ -126,14 +126,14 @@ async function main() {
   // (what a durable stream costs is the durable core's, bench/resume.ts; what is measured here is the protocol's).
   const [plain, durableRelay] = [PROTOCOLS[0]!.name, PROTOCOLS[1]!.name];
   const cpu = Object.fromEntries(
-    Object.entries(turns).map(([name, t]) => [name, { perTokenUs: round(mean(t.map((x) => x.perToken)) * 1e6, 1), perStreamMs: round(mean(t.map((x) => x.perStream)) * 1e3), turnsUs: t.map((x) => round(x.perToken * 1e6, 1)) }]),
+    Object.entries(turns).map(([name, t]) => [name, { perTokenUs: round(mean(t.map((x) => x.perToken)) * 1e6, 1), perStreamMs: round(mean(t.map((x) => x.perStream)) * 1e3), turnsUs: t.map((x) => round(x.perToken * 1e6, 1)), turnsMs: t.map((x) => round(x.perStream * 1e3)) }]),
   );
   // The goal is the protocols'; the durable relay's own ratio to the plain one is what a durable stream costs.
   const goal = (ratio: number, name: string) => `${ratio.toFixed(2)}${ratio <= 1.2 || name === durableRelay ? "" : " (> 1.2)"}`;
-  console.log(`CPU (each turn per token)                       µs/token   × relay   ms/stream   × relay   (relay: the plain relay, or it made durable; goal ≤ 1.2)`);
+  console.log(`CPU (each turn: per token; per stream)          µs/token   × relay   ms/stream   × relay   (relay: the plain relay, or it made durable; goal ≤ 1.2)`);
   for (const [name, c] of Object.entries(cpu)) {
     const base = cpu[PROTOCOLS.find((p) => p.name === name)!.durable && name !== durableRelay ? durableRelay : plain]!;
-    console.log(`  ${name.padEnd(44)} ${c.perTokenUs.toFixed(1).padStart(9)} ${goal(round(c.perTokenUs / base.perTokenUs), name).padStart(9)} ${c.perStreamMs.toFixed(2).padStart(11)} ${goal(round(c.perStreamMs / base.perStreamMs), name).padStart(9)}   (${c.turnsUs.join(", ")})`);
+    console.log(`  ${name.padEnd(44)} ${c.perTokenUs.toFixed(1).padStart(9)} ${goal(round(c.perTokenUs / base.perTokenUs), name).padStart(9)} ${c.perStreamMs.toFixed(2).padStart(11)} ${goal(round(c.perStreamMs / base.perStreamMs), name).padStart(9)}   (${c.turnsUs.join(", ")}; ${c.turnsMs.join(", ")})`);
   }
 
   // Latency: one stream at a time, 10 answers of 50 tokens 20 ms apart, each token's arrival minus its stamp, against
