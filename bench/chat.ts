@@ -217,8 +217,10 @@ async function main() {
       console.log(`  ${name.padEnd(30)} ${l.p50.toFixed(2).padStart(8)} ${l.p99.toFixed(2).padStart(8)} ${(more ? more.p50.toFixed(2) : "").padStart(11)} ${(more ? more.p99.toFixed(2) : "").padStart(11)}   ${split}`);
     }
     const added = (name: string) => run.added[name]!.p99;
+    // The goal is set at 2,000 tokens/s; at 10,000 every JavaScript relay falls behind here.
+    const unbound = added("ours") / added("peer");
     console.log(
-      `  ours ÷ peer, added p99: limiter unbound ${goal(added("ours") / added("peer"), 1)}, both bound ${round(added("ours + limiter") / added("peer + limiter"))}×; ` +
+      `  ours ÷ peer, added p99: limiter unbound ${run.tokensPerS === 2000 ? goal(unbound, 1) : `${round(unbound)}×`}, both bound ${round(added("ours + limiter") / added("peer + limiter"))}×; ` +
         `the JavaScript pump adds ${added("JavaScript pump")} ms`,
     );
   }
