@@ -1,9 +1,9 @@
 // npm run remove-feature -- <name>: takes a feature out of the project. Deletes src/features/<name>/,
 // test/features/<name>/, its page panel (public/panels/<name>.js) and its docs page (docs/<name>.md); removes its
 // lines from src/index.ts and public/panels.js, its blocks from wrangler.toml (between `# feature: <name>` and
-// `# end feature: <name>`) and its row from the README's feature table. A Durable Object class it declared gets a
-// `deleted_classes` migration, as Cloudflare requires before a class can go. Then it lists what still mentions the
-// feature, for you to read. Features never import each other, so the rest builds and passes its tests.
+// `# end feature: <name>`), its row from the README's feature table and its tests' rows from test/README.md. A
+// Durable Object class it declared gets a `deleted_classes` migration, as Cloudflare requires before a class can go.
+// Then it lists what still mentions the feature, for you to read. Features never import each other, so the rest builds and passes its tests.
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -62,6 +62,16 @@ const rows = readme.split("\n").filter((line) => !(line.startsWith("|") && line.
 if (rows.join("\n") !== readme) {
   write("README.md", rows.join("\n"));
   removed.push("README.md: its row in the feature table");
+}
+
+// Its tests' rows in the test map (test/README.md), whose files went with test/features/<name>/.
+if (existsSync(join(root, "test/README.md"))) {
+  const map = read("test/README.md");
+  const kept = map.split("\n").filter((line) => !line.startsWith(`| \`test/features/${name}/`));
+  if (kept.join("\n") !== map) {
+    write("test/README.md", kept.join("\n"));
+    removed.push(`test/README.md: ${map.split("\n").length - kept.length} rows`);
+  }
 }
 
 // The Env type, from the wrangler.toml that is left.
