@@ -1,5 +1,4 @@
 import type { IRequest } from "itty-router";
-import { forwardable } from "../../http/forwardable";
 import { countAgainst } from "../../http/rateLimit";
 import { requireToken } from "../../http/requireToken";
 import { asHttpError, HttpError } from "../../streams/HttpError";
@@ -34,7 +33,7 @@ async function answer(request: IRequest, env: Env): Promise<Response> {
   await requireToken(request, env, { guarded: writes });
   if (await isOwnStream(env, name)) return readOwnStream(request, env, name);
   if (!env.PROTOCOL_STREAMS) throw new HttpError(500, "bad_config", "PROTOCOL_STREAMS is not bound (wrangler.toml)");
-  return env.PROTOCOL_STREAMS.getByName(name).fetch(forwardable(request));
+  return env.PROTOCOL_STREAMS.getByName(name).fetch(request);
 }
 
 /**

@@ -1,5 +1,4 @@
 import type { IRequest } from "itty-router";
-import { forwardable } from "../../http/forwardable";
 import { admitCostly } from "../../http/admitCostly";
 import { requireToken } from "../../http/requireToken";
 import { tusSettings } from "./tusSettings";
@@ -98,7 +97,8 @@ export async function tusResource(request: IRequest, env: Env): Promise<Response
     }
     if (!/^\d{1,16}$/.test(request.headers.get("upload-offset") ?? "")) throw tusError(400, "bad_request", "Upload-Offset must be a non-negative integer");
   }
-  const forwarded = forwardable(request);
+  // A copy, whose headers can take the settings (the incoming request's are immutable); its body moves with it.
+  const forwarded = new Request(request);
   forwarded.headers.set(TUS_CONFIG_HEADER, JSON.stringify(tusSettings(env)));
   const answer = await uploads(env).getByName(key).fetch(forwarded);
   // A Durable Object's response has immutable headers; the router adds its own.
