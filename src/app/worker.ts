@@ -19,9 +19,10 @@ const durableRoutes: Route[] = [
  */
 export function worker(features: Feature[]): { fetch: (request: Request, env: Env, ctx: ExecutionContext) => Promise<Response> } {
   // Router, not AutoRouter: AutoRouter hands each handler the request wrapped in a Proxy (withParams) whose every
-  // property read binds a method anew, a per-request cost the profile showed (bench/README.md); handlers here read
-  // `request.params`, which Router sets on the request itself. Every route returns a Response (Handler), and the
-  // last route answers 404/405, so AutoRouter's JSON formatter and 404 are not needed either.
+  // property read binds a method anew, a cost on every request that `npm run bench:profile` shows; handlers here read
+  // `request.params`, which Router sets on the request itself, and get a Request they can pass to a Durable Object.
+  // Every route returns a Response (Handler) and the last one answers 404/405, so AutoRouter's formatter and 404
+  // are not needed either.
   const router = Router({ before: [preflight], catch: errorResponse, finally: [withSecurityHeaders, withCors] });
   const seen = new Set<string>();
   for (const { method, path, handler } of [...features.flatMap((feature) => feature.routes), ...durableRoutes]) {
